@@ -1,0 +1,3 @@
+from eonode.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""The HTTP edge: thin routes over the node's services."""

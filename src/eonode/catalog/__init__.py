@@ -1,0 +1,1 @@
+"""The catalogue: STAC collections and items, search, and the change feed."""

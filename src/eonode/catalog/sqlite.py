@@ -1,0 +1,181 @@
+"""The embedded catalogue: SQLite with an R*Tree, exact geometry tests with shapely.
+
+Spatial searches run in two steps. The R*Tree (footprint box and time span, in days) yields
+candidates; candidates whose box lies inside a rectangular query need no further test, the others
+are tested exactly, all at once, with shapely. The count is then exact, and the page is read in
+SQL with the same predicates, so ordering and pagination behave exactly as without geometry.
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import shapely
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import (
+    Connection,
+    Row,
+    Table,
+    case,
+    delete,
+    func,
+    select,
+)
+from sqlalchemy.sql.elements import ColumnElement
+
+from eonode.catalog.cql2sql import JsonKind
+from eonode.catalog.documents import PreparedItem
+from eonode.catalog.sqlite_search import item_rtree, spatial_search, with_body
+from eonode.catalog.sqlsearch import SearchColumns, SearchPlan
+from eonode.catalog.sqlstore import SqlCatalogStore
+from eonode.db.engine import sqlite_engine
+from eonode.db.migrate import upgrade
+from eonode.db.tables import item_search, items
+from eonode.errors import InvalidFilter
+from eonode.models.temporal import to_micros
+
+S = item_search.c
+R = item_rtree.c
+_DAY_US = 86_400_000_000
+
+# -- the SQL function for spatial predicates inside arbitrary CQL2 expressions -------------------
+_OPS = {
+    0: shapely.intersects,
+    1: shapely.disjoint,
+    2: shapely.within,
+    3: shapely.contains,
+    4: shapely.equals,
+    5: shapely.touches,
+    6: shapely.overlaps,
+    7: shapely.crosses,
+}
+OP_CODES = {
+    "s_intersects": 0,
+    "s_disjoint": 1,
+    "s_within": 2,
+    "s_contains": 3,
+    "s_equals": 4,
+    "s_touches": 5,
+    "s_overlaps": 6,
+    "s_crosses": 7,
+}
+
+
+@functools.lru_cache(maxsize=256)
+def _prepared(wkb: bytes) -> BaseGeometry:
+    geom = shapely.from_wkb(wkb)
+    shapely.prepare(geom)
+    return geom
+
+
+def _spatial_predicate(op: int, item_wkb: bytes | None, query_wkb: bytes) -> int | None:
+    if item_wkb is None:
+        return None
+    return int(bool(_OPS[op](shapely.from_wkb(item_wkb), _prepared(query_wkb))))
+
+
+def _register_functions(conn: sqlite3.Connection) -> None:
+    conn.create_function("eonode_spatial", 3, _spatial_predicate, deterministic=True)
+
+
+class SqliteColumns(SearchColumns):
+    def _json_property(self, name: str, kind: JsonKind) -> ColumnElement[Any]:
+        if '"' in name or "\\" in name:
+            raise InvalidFilter(f"property name {name!r} is not supported")
+        path = f'$.properties."{name}"'
+        value = func.json_extract(items.c.body, path)
+        jtype = func.json_type(items.c.body, path)
+        if kind == "number":
+            return case((jtype.in_(["integer", "real"]), value))
+        if kind == "string":
+            return case((jtype == "text", value))
+        if kind == "boolean":
+            return case((jtype.in_(["true", "false"]), value))
+        return value
+
+    def spatial(self, op: str, geometry: BaseGeometry) -> ColumnElement[bool]:
+        wkb = shapely.to_wkb(geometry)
+        return func.eonode_spatial(OP_CODES[op], S.geom, wkb) == 1
+
+
+class SqliteCatalogStore(SqlCatalogStore):
+    """The default catalogue: one file, WAL, one writer connection, several readers."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        readers: int = 4,
+        cache_mib: int = 32,
+        writer_cache_mib: int | None = None,
+        migrate: bool = True,
+    ) -> None:
+        """``writer_cache_mib``: a bulk loader gives its writer a large page cache, so the
+        indexes it updates stay in memory between batches."""
+        write_engine = sqlite_engine(
+            url, writer=True, pool_size=1, cache_mib=writer_cache_mib or cache_mib, on_connect=_register_functions
+        )
+        if migrate:
+            upgrade(write_engine)
+        read_engine = sqlite_engine(
+            url, writer=False, pool_size=readers, cache_mib=cache_mib, on_connect=_register_functions
+        )
+        super().__init__(read_engine, write_engine)
+
+    def _columns(self) -> SearchColumns:
+        return SqliteColumns()
+
+    def _geom_value(self, wkb: bytes) -> Any:
+        return wkb
+
+    @staticmethod
+    def _ts(value: datetime | None) -> Any:
+        return None if value is None else to_micros(value)
+
+    def _insert_rows(self, conn: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        """executemany straight on the driver: bulk loads skip per-row parameter processing."""
+        if rows:
+            sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+            conn.exec_driver_sql(sql, rows)
+
+    def _search_rows_added(self, conn: Connection, rows: list[tuple[int, PreparedItem]]) -> None:
+        self._insert_rows(
+            conn,
+            item_rtree,
+            ("skey", "minx", "maxx", "miny", "maxy", "mint", "maxt"),
+            [
+                (
+                    skey,
+                    p.bounds[0],
+                    p.bounds[2],
+                    p.bounds[1],
+                    p.bounds[3],
+                    to_micros(p.t_start) / _DAY_US,
+                    to_micros(p.t_end) / _DAY_US,
+                )
+                for skey, p in rows
+            ],
+        )
+
+    def _search_rows_removed(self, conn: Connection, skeys: list[int]) -> None:
+        for start in range(0, len(skeys), 10_000):
+            conn.execute(delete(item_rtree).where(R.skey.in_(skeys[start : start + 10_000])))
+
+    # -- search ---------------------------------------------------------------------------------
+    def _run_search(self, conn: Connection, plan: SearchPlan) -> tuple[int, Sequence[Row[Any]] | list[tuple[Any, ...]]]:
+        if plan.spatial:
+            return spatial_search(conn, plan, self._finish_page)
+        conditions = [*plan.conditions, *self._window_index_bound(conn, plan)]
+        source = with_body(plan, item_search)
+        if plan.simple:
+            total = self._simple_count(conn, plan)
+        else:
+            total = int(conn.execute(select(func.count()).select_from(source).where(*conditions)).scalar_one())
+        if total == 0:
+            return 0, []
+        stmt = self._finish_page(self._page_select(plan).select_from(source).where(*conditions), plan)
+        return total, conn.execute(stmt).all()

@@ -1,0 +1,1 @@
+"""Database plumbing shared by every store: engines, column types, tables, migrations."""

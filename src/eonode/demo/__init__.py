@@ -1,0 +1,1 @@
+"""Deterministic demo content (until real product packages are ingested)."""

@@ -1,0 +1,179 @@
+"""The one error tree of eonode.
+
+Every error a user can see is an :class:`EonodeError`. Each class declares a machine-readable
+``code``, an HTTP ``status`` and a default user-safe ``message``; the API maps them once to the
+STAC error body ``{"code": ..., "description": ...}`` and the CLI prints them as one line.
+Nothing else in the code base invents status codes.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class EonodeError(Exception):
+    """Base class: a failure with a user-safe description."""
+
+    code: ClassVar[str] = "InternalError"
+    status: ClassVar[int] = 500
+    message: ClassVar[str] = "internal error"
+
+    def __init__(self, description: str | None = None) -> None:
+        self.description = description or self.message
+        super().__init__(self.description)
+
+
+# -- 400 ---------------------------------------------------------------------------------------
+class BadRequest(EonodeError):
+    code = "BadRequest"
+    status = 400
+    message = "the request is not valid"
+
+
+class InvalidBbox(BadRequest):
+    code = "InvalidBbox"
+    message = "bbox must be 4 or 6 numbers: minx,miny,maxx,maxy within lon/lat bounds"
+
+
+class InvalidGeometry(BadRequest):
+    code = "InvalidGeometry"
+    message = "the geometry is not valid GeoJSON"
+
+
+class InvalidDatetime(BadRequest):
+    code = "InvalidDatetime"
+    message = "datetime must be an RFC 3339 instant or an interval 'start/end' with '..' for open ends"
+
+
+class InvalidFilter(BadRequest):
+    code = "InvalidFilter"
+    message = "the CQL2 filter is not valid"
+
+
+class InvalidSortby(BadRequest):
+    code = "InvalidSortby"
+    message = "sortby names an unknown or unsortable field"
+
+
+class InvalidToken(BadRequest):
+    code = "InvalidToken"
+    message = "the pagination token is not valid"
+
+
+class InvalidParameter(BadRequest):
+    code = "InvalidParameter"
+    message = "a request parameter is not valid"
+
+
+class InvalidStac(BadRequest):
+    code = "InvalidStac"
+    message = "the document is not a valid STAC object"
+
+
+# -- 401 / 403 ---------------------------------------------------------------------------------
+class Unauthorized(EonodeError):
+    code = "Unauthorized"
+    status = 401
+    message = "authentication is required"
+
+
+class Forbidden(EonodeError):
+    code = "Forbidden"
+    status = 403
+    message = "you are not allowed to do this"
+
+
+# -- 404 ---------------------------------------------------------------------------------------
+class NotFound(EonodeError):
+    code = "NotFound"
+    status = 404
+    message = "not found"
+
+
+class CollectionNotFound(NotFound):
+    code = "CollectionNotFound"
+    message = "no such collection"
+
+
+class ItemNotFound(NotFound):
+    code = "ItemNotFound"
+    message = "no such item"
+
+
+class AssetNotFound(NotFound):
+    code = "AssetNotFound"
+    message = "no such asset"
+
+
+class BlobNotFound(NotFound):
+    code = "BlobNotFound"
+    message = "the asset's bytes are not held by this node"
+
+
+# -- 409 / 412 / 413 / 416 ---------------------------------------------------------------------
+class Conflict(EonodeError):
+    code = "Conflict"
+    status = 409
+    message = "the request conflicts with the current state"
+
+
+class AlreadyExists(Conflict):
+    code = "AlreadyExists"
+    message = "an object with this id already exists"
+
+
+class PreconditionFailed(EonodeError):
+    code = "PreconditionFailed"
+    status = 412
+    message = "the object changed since you read it"
+
+
+class PayloadTooLarge(EonodeError):
+    code = "PayloadTooLarge"
+    status = 413
+    message = "the request body is too large"
+
+
+class RangeNotSatisfiable(EonodeError):
+    code = "RangeNotSatisfiable"
+    status = 416
+    message = "the requested range is outside the file"
+
+    def __init__(self, size: int, description: str | None = None) -> None:
+        self.size = size
+        super().__init__(description)
+
+
+# -- 5xx and operator errors --------------------------------------------------------------------
+class StorageError(EonodeError):
+    code = "StorageError"
+    status = 500
+    message = "the blob store failed"
+
+
+class ChecksumMismatch(StorageError):
+    code = "ChecksumMismatch"
+    message = "the bytes do not match their recorded sha256"
+
+
+class DatabaseError(EonodeError):
+    code = "DatabaseError"
+    status = 503
+    message = "the database is unavailable"
+
+
+class ConfigError(EonodeError):
+    code = "ConfigError"
+    status = 500
+    message = "the configuration is not valid"
+
+
+def all_error_classes() -> list[type[EonodeError]]:
+    """Every error class, for the generated reference documentation."""
+    seen: list[type[EonodeError]] = []
+    stack: list[type[EonodeError]] = [EonodeError]
+    while stack:
+        cls = stack.pop(0)
+        seen.append(cls)
+        stack.extend(cls.__subclasses__())
+    return seen

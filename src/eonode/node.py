@@ -1,0 +1,59 @@
+"""The composition root: builds every part of a node from its Settings, and nothing else does.
+
+Roles (main node, sub node) are configuration; this is the one place that decides which backend
+implements each contract.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from eonode.catalog.store import CatalogStore
+from eonode.settings import Settings
+from eonode.storage.local import LocalBlobStore
+from eonode.storage.store import BlobStore
+
+log = logging.getLogger("eonode")
+
+
+def open_catalog(settings: Settings, *, migrate: bool = True, bulk: bool = False) -> CatalogStore:
+    """The catalogue store the settings name; ``bulk`` tunes it for a loader process."""
+    url = settings.effective_database_url
+    if settings.is_sqlite:
+        from eonode.catalog.sqlite import SqliteCatalogStore
+
+        return SqliteCatalogStore(
+            url,
+            readers=settings.sqlite_readers,
+            cache_mib=settings.sqlite_cache_mib,
+            writer_cache_mib=settings.sqlite_bulk_cache_mib if bulk else None,
+            migrate=migrate,
+        )
+    from eonode.catalog.postgis import PostgisCatalogStore
+
+    return PostgisCatalogStore(url, migrate=migrate)
+
+
+@dataclass
+class Node:
+    settings: Settings
+    catalog: CatalogStore
+    blobs: BlobStore
+
+    @classmethod
+    def open(cls, settings: Settings) -> Node:
+        """Create the data dir on first start, upgrade the database, open the stores."""
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        catalog = open_catalog(settings)
+        blobs = LocalBlobStore(settings.effective_blob_path)
+        log.info(
+            "node %s: catalogue %s, blobs %s",
+            settings.title,
+            settings.masked()["database_url"],
+            settings.effective_blob_path,
+        )
+        return cls(settings, catalog, blobs)
+
+    def close(self) -> None:
+        self.catalog.close()

@@ -1,0 +1,162 @@
+"""One settings object for the whole node (environment variables with the ``EONODE_`` prefix).
+
+With no configuration at all a node runs embedded: SQLite and a blob folder inside ``data_dir``.
+Pointing ``database_url`` at PostgreSQL+PostGIS scales it. Contradictions are refused here, with a
+message that names the setting, so nothing half-configured ever starts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from eonode.errors import ConfigError
+
+MIB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    """Configuration of one node. Every field can be set as ``EONODE_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="EONODE_", extra="forbid", frozen=True, env_ignore_empty=True)
+
+    data_dir: Path = Field(Path("eonode-data"), description="Folder holding the node's database and blobs.")
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the catalogue database; default: SQLite file in data_dir. "
+        "Use postgresql+psycopg://user@host/db for PostgreSQL+PostGIS.",
+    )
+    blob_url: str | None = Field(None, description="Where asset bytes live; default: file://<data_dir>/blobs.")
+    host: str = Field("127.0.0.1", description="Address `eonode serve` binds to.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `eonode serve` binds to.")
+    workers: int = Field(1, ge=1, le=64, description="Number of API processes `eonode serve` runs.")
+    public_url: str | None = Field(
+        None, description="Base URL clients use to reach the node (behind a proxy); default: from the request."
+    )
+    title: str = Field("eonode", description="Node title shown in the STAC landing page.")
+    description: str = Field(
+        "Earth-observation data node: STAC API, downloads and federation.",
+        description="Node description shown in the STAC landing page.",
+    )
+    admin_token: SecretStr | None = Field(
+        None,
+        description="Bearer token that allows catalogue writes (STAC Transaction) until accounts exist; "
+        "at least 16 characters. Unset: writes over HTTP are refused.",
+    )
+    max_body_bytes: int = Field(32 * MIB, ge=1024, description="Largest request body accepted (413 above).")
+    default_limit: int = Field(10, ge=1, description="Page size when a search gives no limit.")
+    max_limit: int = Field(1000, ge=1, description="Largest page size a search may ask for.")
+    sqlite_cache_mib: int = Field(32, ge=2, le=4096, description="SQLite page cache per connection, MiB.")
+    sqlite_readers: int = Field(4, ge=1, le=64, description="SQLite reader connections per process.")
+    sqlite_bulk_cache_mib: int = Field(
+        1024, ge=16, le=65536, description="Page cache of the writer in bulk loads (`eonode catalog load`), MiB."
+    )
+    log_level: str = Field("info", description="Log level: debug, info, warning, error.")
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        value = value.lower()
+        if value not in {"debug", "info", "warning", "error", "critical"}:
+            raise ValueError("log_level must be one of debug, info, warning, error, critical")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        scheme = urlsplit(value).scheme
+        if scheme not in {"sqlite", "postgresql", "postgresql+psycopg"}:
+            raise ValueError(
+                f"database_url scheme {scheme!r} is not supported; use sqlite:///PATH or "
+                "postgresql+psycopg://USER@HOST/DB"
+            )
+        if scheme == "postgresql":
+            value = "postgresql+psycopg" + value[len("postgresql") :]
+        return value
+
+    @field_validator("blob_url")
+    @classmethod
+    def _blob_url(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme != "file":
+            raise ValueError("blob_url must be a file:// URL (S3 support comes with the storage scale path)")
+        return value
+
+    @field_validator("admin_token")
+    @classmethod
+    def _admin_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("admin_token must be at least 16 characters")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ValueError("public_url must be an absolute http(s) URL")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if self.default_limit > self.max_limit:
+            raise ValueError(f"default_limit ({self.default_limit}) exceeds max_limit ({self.max_limit})")
+        return self
+
+    # -- derived values -----------------------------------------------------------------------
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'catalog.sqlite').resolve()}"
+
+    @property
+    def effective_blob_path(self) -> Path:
+        if self.blob_url:
+            return Path(urlsplit(self.blob_url).path)
+        return (self.data_dir / "blobs").resolve()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    def masked(self) -> dict[str, Any]:
+        """All settings with secrets masked, for `eonode config show`."""
+        out: dict[str, Any] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                value = "********"
+            elif isinstance(value, Path):
+                value = str(value)
+            out[name] = value
+        out["database_url"] = _mask_url_password(self.effective_database_url)
+        out["blob_url"] = self.blob_url or f"file://{self.effective_blob_path}"
+        return out
+
+
+def _mask_url_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":********@")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings from the environment plus explicit overrides (None overrides are ignored)."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"invalid setting {where}: {message}") from None

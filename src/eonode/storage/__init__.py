@@ -1,0 +1,1 @@
+"""Asset bytes: content-addressed blob stores (sha256 keys), verified on every write."""
