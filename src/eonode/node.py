@@ -42,10 +42,10 @@ class Node:
     blobs: BlobStore
 
     @classmethod
-    def open(cls, settings: Settings) -> Node:
+    def open(cls, settings: Settings, *, migrate: bool = True) -> Node:
         """Create the data dir on first start, upgrade the database, open the stores."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        catalog = open_catalog(settings)
+        catalog = open_catalog(settings, migrate=migrate)
         blobs = LocalBlobStore(settings.effective_blob_path)
         log.info(
             "node %s: catalogue %s, blobs %s",

@@ -155,3 +155,16 @@ def test_openapi_document(client: TestClient) -> None:
     spec = client.get("/api").json()
     assert "/search" in spec["paths"] and spec["openapi"].startswith("3.")
     assert client.get("/api.html").status_code == 200
+
+
+def test_unexpected_errors_are_500_with_the_error_shape(node, monkeypatch) -> None:
+    from eonode.api.app import create_app
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(node.catalog, "search", broken)
+    with TestClient(create_app(node), raise_server_exceptions=False) as c:
+        response = c.get("/search")
+    assert response.status_code == 500
+    assert response.json() == {"code": "InternalError", "description": "internal error; the node's log has the details"}

@@ -10,4 +10,5 @@ from eonode.settings import load_settings
 
 
 def app_from_env() -> FastAPI:
-    return create_app(Node.open(load_settings()), close_node=True)
+    """One worker's app; the process that started the workers has already migrated the database."""
+    return create_app(Node.open(load_settings(), migrate=False), close_node=True)

@@ -20,7 +20,6 @@ from eonode.catalog.cql2sql import JsonKind
 from eonode.catalog.sqlsearch import SearchColumns, SearchPlan
 from eonode.catalog.sqlstore import SqlCatalogStore
 from eonode.db.engine import postgres_engine
-from eonode.db.migrate import upgrade
 from eonode.db.tables import item_search, items
 
 S = item_search.c
@@ -67,6 +66,8 @@ class PostgisCatalogStore(SqlCatalogStore):
     def __init__(self, url: str, *, pool_size: int = 8, migrate: bool = True) -> None:
         engine = postgres_engine(url, pool_size=pool_size)
         if migrate:
+            from eonode.db.migrate import upgrade
+
             upgrade(engine)
         super().__init__(engine, engine)
 

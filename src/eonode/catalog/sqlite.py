@@ -29,18 +29,16 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from eonode.catalog.cql2sql import JsonKind
 from eonode.catalog.documents import PreparedItem
-from eonode.catalog.sqlite_search import item_rtree, spatial_search, with_body
+from eonode.catalog.sqlite_search import CLOUD_UNIT, UNKNOWN_CLOUD, item_rtree, spatial_search, with_body, years
 from eonode.catalog.sqlsearch import SearchColumns, SearchPlan
 from eonode.catalog.sqlstore import SqlCatalogStore
 from eonode.db.engine import sqlite_engine
-from eonode.db.migrate import upgrade
 from eonode.db.tables import item_search, items
 from eonode.errors import InvalidFilter
 from eonode.models.temporal import to_micros
 
 S = item_search.c
 R = item_rtree.c
-_DAY_US = 86_400_000_000
 
 # -- the SQL function for spatial predicates inside arbitrary CQL2 expressions -------------------
 _OPS = {
@@ -120,6 +118,8 @@ class SqliteCatalogStore(SqlCatalogStore):
             url, writer=True, pool_size=1, cache_mib=writer_cache_mib or cache_mib, on_connect=_register_functions
         )
         if migrate:
+            from eonode.db.migrate import upgrade
+
             upgrade(write_engine)
         read_engine = sqlite_engine(
             url, writer=False, pool_size=readers, cache_mib=cache_mib, on_connect=_register_functions
@@ -143,10 +143,14 @@ class SqliteCatalogStore(SqlCatalogStore):
             conn.exec_driver_sql(sql, rows)
 
     def _search_rows_added(self, conn: Connection, rows: list[tuple[int, PreparedItem]]) -> None:
+        def cloud(p: PreparedItem) -> float:
+            value = p.promoted["cloud_cover"]
+            return UNKNOWN_CLOUD if value is None else float(value) / CLOUD_UNIT
+
         self._insert_rows(
             conn,
             item_rtree,
-            ("skey", "minx", "maxx", "miny", "maxy", "mint", "maxt"),
+            ("skey", "minx", "maxx", "miny", "maxy", "mint", "maxt", "minc", "maxc"),
             [
                 (
                     skey,
@@ -154,8 +158,10 @@ class SqliteCatalogStore(SqlCatalogStore):
                     p.bounds[2],
                     p.bounds[1],
                     p.bounds[3],
-                    to_micros(p.t_start) / _DAY_US,
-                    to_micros(p.t_end) / _DAY_US,
+                    years(to_micros(p.t_start)),
+                    years(to_micros(p.t_end)),
+                    cloud(p),
+                    cloud(p),
                 )
                 for skey, p in rows
             ],

@@ -14,7 +14,15 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import and_, bindparam, false, or_, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
-from eonode.catalog.cql2sql import Columns, FilterCompiler, JsonKind, split_spatial, temporal_relation
+from eonode.catalog.cql2sql import (
+    Columns,
+    FilterCompiler,
+    JsonKind,
+    NumberRange,
+    conjunct_range,
+    split_spatial,
+    temporal_relation,
+)
 from eonode.catalog.pagination import PageToken, decode
 from eonode.catalog.properties import PROMOTED_BY_PROP
 from eonode.db.tables import item_search
@@ -73,6 +81,8 @@ class SearchPlan:
     limit: int
     needs_body: bool
     simple: bool  # nothing but collections: the count comes from collection_stats
+    cloud: NumberRange | None = None  # the range the filter's top-level AND puts on eo:cloud_cover
+    residual: bool = False  # conditions beyond the spatial constraints, the window and the cloud range
 
     def sort_columns(self) -> list[Expr]:
         return [s.expr.label(f"k{n}") for n, s in enumerate(self.sort)]
@@ -98,6 +108,7 @@ def build_plan(query: SearchQuery, columns: SearchColumns) -> SearchPlan:
         spatial.append(query.intersects)
     filter_geoms, rest = split_spatial(query.filter)
     spatial.extend(filter_geoms)
+    cloud, other_filters = conjunct_range(rest, "eo:cloud_cover")
     if rest is not None:
         conditions.append(FilterCompiler(columns).translate(rest))
     sort = [_sort_expr(k.field, k.descending, columns) for k in query.sortby]
@@ -113,6 +124,8 @@ def build_plan(query: SearchQuery, columns: SearchColumns) -> SearchPlan:
         limit=query.limit,
         needs_body=columns.needs_body,
         simple=simple,
+        cloud=cloud,
+        residual=bool(query.collections or query.ids or other_filters),
     )
 
 

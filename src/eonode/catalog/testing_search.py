@@ -201,6 +201,65 @@ class SearchContract:
         self.check(loaded, items, SearchQuery(intersects=shapely.Point(5, 5)))
         self.check(loaded, items, SearchQuery(intersects=shapely.LineString([(1, 1), (9, 9)])))
 
+    @pytest.mark.parametrize(
+        ("box", "interval", "cloud"),
+        [
+            ((60, 0, 140, 55), "2018-01-01T00:00:00Z/2022-12-31T23:59:59Z", "eo:cloud_cover <= 20"),
+            ((-180, -90, 180, 90), "2021-03-01T02:00:00Z/2021-03-03T02:00:00Z", "eo:cloud_cover BETWEEN 0 AND 100"),
+            ((100, 20, 125, 45), "../2019-06-30T00:00:00Z", "eo:cloud_cover < 30 AND eo:cloud_cover > 5"),
+            ((-20, -40, 60, 40), "2015-01-01T00:00:00Z/..", "eo:cloud_cover >= 50"),
+            ((0, 0, 180, 90), "2020-01-01T00:00:00Z/2026-12-31T00:00:00Z", "eo:cloud_cover = 0"),
+        ],
+    )
+    def test_area_time_and_cloud(
+        self, loaded: CatalogStore, items: list[dict[str, Any]], box: tuple[float, ...], interval: str, cloud: str
+    ) -> None:
+        """The portal's usual search (area + dates + cloud), paged both ways, newest first."""
+        q = params.from_get(
+            {"bbox": ",".join(map(str, box)), "datetime": interval, "filter": cloud, "limit": "6"}, 10, 99
+        )
+        n = self.check(loaded, items, q)
+        expected = sorted(oracle(items, q), key=lambda i: _span(i)[0], reverse=True)
+        got = [i for p in walk(loaded, q) for i in p]
+        assert [_span(i)[0] for i in got] == [_span(i)[0] for i in expected]
+        if n > 12:  # back from the third page to the first
+            first = loaded.search(q)
+            second = loaded.search(q.with_token(first.next_token))
+            third = loaded.search(q.with_token(second.next_token))
+            back = loaded.search(q.with_token(third.prev_token))
+            assert _ids(back.items) == _ids(second.items)
+            assert _ids(loaded.search(q.with_token(back.prev_token)).items) == _ids(first.items)
+
+    def test_window_edges_are_inclusive(self, loaded: CatalogStore, items: list[dict[str, Any]]) -> None:
+        """An item exactly on either end of the window, or exactly on a cloud bound, matches."""
+        some = [i for i in items if i["properties"].get("eo:cloud_cover") is not None][:25]
+        for item in some:
+            when = item["properties"]["datetime"]
+            cloud = item["properties"]["eo:cloud_cover"]
+            for interval in (f"{when}/{when}", f"../{when}", f"{when}/.."):
+                q = params.from_get(
+                    {
+                        "bbox": "-180,-90,180,90",
+                        "datetime": interval,
+                        "filter": f"eo:cloud_cover BETWEEN {cloud} AND {cloud}",
+                        "ids": item["id"],
+                    },
+                    10,
+                    99,
+                )
+                assert loaded.search(q).number_matched == 1, (item["id"], interval)
+                no_ids = params.from_get(
+                    {
+                        "bbox": "-180,-90,180,90",
+                        "datetime": interval,
+                        "filter": f"eo:cloud_cover <= {cloud} AND eo:cloud_cover >= {cloud}",
+                        "limit": "1000",
+                    },
+                    10,
+                    1000,
+                )
+                assert item["id"] in {i["id"] for p in walk(loaded, no_ids) for i in p}
+
     # -- time, ids, collections ------------------------------------------------------------------
     @pytest.mark.parametrize(
         "interval",

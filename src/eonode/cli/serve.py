@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -21,15 +22,16 @@ from eonode.settings import Settings
 DEMO_ITEMS = 1500
 
 
-def _env_for_workers(settings: Settings) -> None:
-    """Worker processes rebuild their settings from the environment."""
-    os.environ["EONODE_DATA_DIR"] = str(settings.data_dir.resolve())
-    for name in ("database_url", "blob_url", "public_url", "title", "description", "log_level"):
-        value = getattr(settings, name)
-        if value is not None:
-            os.environ[f"EONODE_{name.upper()}"] = str(value)
-    if settings.admin_token is not None:
-        os.environ["EONODE_ADMIN_TOKEN"] = settings.admin_token.get_secret_value()
+def _env_for_workers(settings: Settings) -> dict[str, str]:
+    """The environment from which worker processes rebuild exactly these settings."""
+    env: dict[str, str] = {}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        if hasattr(value, "get_secret_value"):
+            value = value.get_secret_value()
+        env[f"EONODE_{name.upper()}"] = str(value.resolve() if isinstance(value, Path) else value)
+    return env
 
 
 def _announce_when_ready(name: str, url: str) -> None:
@@ -60,9 +62,28 @@ def run_server(settings: Settings, announce: str | None = None) -> None:
         timeout_graceful_shutdown=10,
     )
     if settings.workers > 1:
-        _env_for_workers(settings)
-        uvicorn.run("eonode.api.asgi:app_from_env", factory=True, workers=settings.workers, **common)  # type: ignore[arg-type]
-        return
+        # Hand over to uvicorn's own process manager in a fresh interpreter: the supervising process
+        # then holds only uvicorn, and every worker builds its node from the environment.
+        env = {**os.environ, **_env_for_workers(settings), "MALLOC_ARENA_MAX": "2"}
+        args = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "eonode.api.asgi:app_from_env",
+            "--factory",
+            "--workers",
+            str(settings.workers),
+            "--host",
+            settings.host,
+            "--port",
+            str(settings.port),
+            "--log-level",
+            settings.log_level,
+            "--no-access-log",
+            "--timeout-graceful-shutdown",
+            "10",
+        ]
+        os.execvpe(sys.executable, args, env)
     from eonode.api.app import create_app
 
     node = Node.open(settings)

@@ -42,7 +42,7 @@ def sqlite_engine(
         url,
         poolclass=QueuePool,
         pool_size=1 if writer else pool_size,
-        max_overflow=0 if writer else pool_size,
+        max_overflow=0,
         pool_timeout=60,
         connect_args={"check_same_thread": False, "timeout": 60.0, "isolation_level": None},
     )
@@ -74,6 +74,6 @@ def postgres_engine(url: str, pool_size: int = 8) -> Engine:
     return create_engine(
         make_url(url).set(drivername="postgresql+psycopg"),
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=0,
         pool_pre_ping=True,
     )

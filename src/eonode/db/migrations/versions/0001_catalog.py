@@ -92,8 +92,9 @@ def upgrade() -> None:
     if pg:
         op.create_index("ix_item_search_geom", "item_search", ["geom"], postgresql_using="gist")
     else:
-        # Footprint box and time span (days since the epoch) of every item, keyed by skey.
-        op.execute("CREATE VIRTUAL TABLE item_rtree USING rtree(skey, minx, maxx, miny, maxy, mint, maxt)")
+        # Footprint box, time span (years since 1970) and cloud cover (tens of percent, -1: unknown)
+        # of every item, keyed by skey, in units that keep its nodes balanced (catalog/sqlite_search.py).
+        op.execute("CREATE VIRTUAL TABLE item_rtree USING rtree(skey, minx, maxx, miny, maxy, mint, maxt, minc, maxc)")
     op.create_table(
         "events",
         sa.Column("seq", _key(), primary_key=True, autoincrement=False),
