@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(32 * MIB, ge=1024, description="Largest request body accepted (413 above).")
     default_limit: int = Field(10, ge=1, description="Page size when a search gives no limit.")
     max_limit: int = Field(1000, ge=1, description="Largest page size a search may ask for.")
-    sqlite_cache_mib: int = Field(32, ge=2, le=4096, description="SQLite page cache per connection, MiB.")
+    sqlite_cache_mib: int = Field(24, ge=2, le=4096, description="SQLite page cache per reader connection, MiB.")
     sqlite_readers: int = Field(2, ge=1, le=64, description="SQLite reader connections per API process.")
     sqlite_bulk_cache_mib: int = Field(
         1024, ge=16, le=65536, description="Page cache of the writer in bulk loads (`eonode catalog load`), MiB."

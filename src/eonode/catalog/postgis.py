@@ -7,12 +7,11 @@ database evaluates them exactly and the planner picks between the GiST and B-tre
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import shapely
-from geoalchemy2 import WKBElement
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, Float, Row, and_, case, cast, func, not_, select
+from sqlalchemy import Connection, Float, Row, Table, and_, case, cast, func, not_, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -32,6 +31,14 @@ _FUNCS = {
     "s_overlaps": "ST_Overlaps",
     "s_crosses": "ST_Crosses",
 }
+
+
+def ewkb_hex(wkb: bytes) -> str:
+    """Little- or big-endian ISO WKB to PostGIS extended WKB (hex) with SRID 4326: the text form
+    a geometry column accepts in COPY."""
+    order: Literal["little", "big"] = "little" if wkb[0] == 1 else "big"
+    kind = int.from_bytes(wkb[1:5], order) | 0x20000000
+    return (wkb[:1] + kind.to_bytes(4, order) + (4326).to_bytes(4, order) + wkb[5:]).hex()
 
 
 def _query_geometry(geometry: BaseGeometry) -> ColumnElement[Any]:
@@ -75,7 +82,17 @@ class PostgisCatalogStore(SqlCatalogStore):
         return PostgisColumns()
 
     def _geom_value(self, wkb: bytes) -> Any:
-        return WKBElement(wkb, srid=4326)
+        return ewkb_hex(wkb)
+
+    def _insert_rows(self, conn: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        """COPY ... FROM STDIN: PostgreSQL's bulk path, an order of magnitude faster than INSERTs."""
+        if not rows:
+            return
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        with driver.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def _run_search(self, conn: Connection, plan: SearchPlan) -> tuple[int, Sequence[Row[Any]]]:
         conditions = [*plan.conditions, *self._window_index_bound(conn, plan)]
