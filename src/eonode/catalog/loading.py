@@ -151,4 +151,6 @@ def load_files(
 
     result.report = catalog.upsert_items(good(), batch_size=batch_size)
     result.report.rejected[:0] = refused
+    if result.report.written:
+        catalog.analyze()
     return result

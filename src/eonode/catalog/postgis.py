@@ -78,6 +78,12 @@ class PostgisCatalogStore(SqlCatalogStore):
             upgrade(engine)
         super().__init__(engine, engine)
 
+    def analyze(self) -> None:
+        with self._write_engine.connect() as conn:
+            for table in ("item_search", "items", "events", "collections", "collection_stats"):
+                conn.exec_driver_sql(f"ANALYZE {table}")
+            conn.commit()
+
     def _columns(self) -> SearchColumns:
         return PostgisColumns()
 

@@ -126,6 +126,11 @@ class SqliteCatalogStore(SqlCatalogStore):
         )
         super().__init__(read_engine, write_engine)
 
+    def analyze(self) -> None:
+        with self._write_engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA optimize")
+            conn.commit()
+
     def _columns(self) -> SearchColumns:
         return SqliteColumns()
 

@@ -146,6 +146,9 @@ class CatalogStore(ABC):
     @abstractmethod
     def last_seq(self) -> int: ...
 
+    def analyze(self) -> None:  # noqa: B027 - optional for a backend
+        """Refresh the query planner's statistics (after a bulk load)."""
+
     @abstractmethod
     def queryable_summaries(self, collection_id: str | None = None) -> dict[str, dict[str, Any]]:
         """Extra queryables (JSON Schema per property) drawn from collection summaries."""

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
 from eonode.catalog.loading import load_files
@@ -28,7 +29,7 @@ def load(
     catalog = open_catalog(settings, bulk=True)
     try:
         columns = (TextColumn("{task.description}"), BarColumn(), TransferSpeedColumn(), TimeRemainingColumn())
-        with Progress(*columns) as progress:
+        with Progress(*columns, console=Console(stderr=True)) as progress:  # stdout carries the result
             task = progress.add_task("loading", total=sum(p.stat().st_size for p in files))
             result = load_files(
                 catalog, files, batch_size=batch_size, workers=workers, progress=lambda n: progress.advance(task, n)

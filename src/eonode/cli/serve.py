@@ -39,7 +39,7 @@ def _announce_when_ready(name: str, url: str) -> None:
         for _ in range(600):
             try:
                 if httpx.get(url + "/conformance", timeout=2, trust_env=False).status_code == 200:
-                    typer.echo(f"{name} {url}", err=False)
+                    print(f"{name} {url}", flush=True)  # flushed: scripts wait for this line
                     return
             except httpx.HTTPError:
                 pass
@@ -106,6 +106,7 @@ def demo(
     items: Annotated[int, typer.Option(help="Synthetic scenes to create on first start")] = DEMO_ITEMS,
 ) -> None:
     """Run a demo node with synthetic scenes; prints `main <url>` once it answers."""
+    from rich.console import Console
     from rich.progress import Progress
 
     from eonode.demo.synthetic import collections, scenes, with_assets
@@ -117,7 +118,7 @@ def demo(
         if node.catalog.item_count() == 0:
             for doc in collections():
                 node.catalog.put_collection(doc)
-            with Progress(transient=True) as progress:
+            with Progress(transient=True, console=Console(stderr=True)) as progress:
                 task = progress.add_task("creating demo scenes", total=items)
 
                 def docs() -> Iterator[dict[str, Any]]:
