@@ -57,3 +57,17 @@ def test_prev_walks_back() -> None:
     second = select_page(rows, [False], PageToken("next", (first[4][2],), first[4][0]), 5)
     back = select_page(rows, [False], PageToken("prev", (second[0][2],), second[0][0]), 5)
     assert list(reversed(back[:5])) == first[:5]
+
+
+@pytest.mark.parametrize("descending", [[True], [False], [True, False], [False, False]])
+def test_numeric_fast_path_agrees_with_the_general_one(descending: list[bool]) -> None:
+    from eonode.catalog.pagesort import _generic_page, _numeric_page
+
+    rng = random.Random(9)
+    rows = [(rng.randrange(1 << 62), k, float(rng.randrange(5)), rng.randrange(3)) for k in range(300)]
+    rows = [r[: 2 + len(descending)] for r in rows]
+    tokens = [None]
+    for r in rows[:20]:
+        tokens += [PageToken("next", tuple(r[2:]), r[0]), PageToken("prev", tuple(r[2:]), r[0])]
+    for token in tokens:
+        assert _numeric_page(rows, descending, token, 9) == _generic_page(rows, descending, token, 9)

@@ -8,8 +8,8 @@ SQL with the same predicates, so ordering and pagination behave exactly as witho
 
 from __future__ import annotations
 
-import functools
 import sqlite3
+import threading
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -63,10 +63,19 @@ OP_CODES = {
 }
 
 
-@functools.lru_cache(maxsize=256)
+_local = threading.local()
+
+
 def _prepared(wkb: bytes) -> BaseGeometry:
-    geom = shapely.from_wkb(wkb)
-    shapely.prepare(geom)
+    """The query geometry, parsed and prepared once per thread (GEOS prepared geometries must not
+    be shared between threads)."""
+    cache: dict[bytes, BaseGeometry] = _local.__dict__.setdefault("prepared", {})
+    geom = cache.get(wkb)
+    if geom is None:
+        if len(cache) > 64:
+            cache.clear()
+        geom = cache[wkb] = shapely.from_wkb(wkb)
+        shapely.prepare(geom)
     return geom
 
 

@@ -22,6 +22,7 @@ Either way the count is exact.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -281,18 +282,22 @@ def _joined_search(
     )
     # `skey IN (candidates)` rather than a join: SQLite sorts the keys first, so the search rows are
     # read in key order — along the Hilbert curve, page after neighbouring page.
-    rows = conn.execute(
+    result = conn.execution_options(yield_per=_CHUNK).execute(
         select(S.skey, S.pk, *sort_cols, S.geom)
         .select_from(with_body(plan, item_search))
         .where(S.skey.in_(stmt), *plan.conditions)
-    ).all()
+    )
+    # Footprints are tested chunk by chunk on other threads while SQLite reads the next chunk
+    # (both release the GIL), so the two halves of the work share the machine's cores.
+    query_wkbs = [shapely.to_wkb(g) for g in plan.spatial]
+    rows: list[Any] = []
+    tests = []
+    for chunk in result.partitions():
+        rows.extend(chunk)
+        tests.append(_TESTERS.submit(_intersects_all, query_wkbs, [r[-1] for r in chunk]))
     if not rows:
         return 0, []
-    geoms = shapely.from_wkb([r[-1] for r in rows])
-    mask = np.ones(len(rows), dtype=bool)
-    for g in plan.spatial:
-        shapely.prepare(g)
-        mask &= shapely.intersects(g, geoms)
+    mask = np.concatenate([t.result() for t in tests])
     matched = [rows[int(i)] for i in np.flatnonzero(mask)]
     if not matched:
         return 0, []
@@ -304,6 +309,22 @@ def _joined_search(
     return len(matched), conn.execute(finish_page(stmt, plan)).all()
 
 
+_CHUNK = 2000
+_TESTERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="eonode-footprints")
+
+
+def _intersects_all(query_wkbs: list[bytes], wkbs: list[bytes]) -> Mask:
+    """Footprints (WKB) that intersect every query geometry. Each call builds and prepares its own
+    query geometries: GEOS prepared geometries must not be shared between threads."""
+    geoms = shapely.from_wkb(wkbs)
+    mask = np.ones(len(wkbs), dtype=bool)
+    for wkb in query_wkbs:
+        query = shapely.from_wkb(wkb)
+        shapely.prepare(query)
+        mask &= shapely.intersects(query, geoms)
+    return mask
+
+
 def _python_page(matched: list[Any], plan: SearchPlan) -> list[tuple[Any, ...]]:
     """The page among matched rows (skey, pk, raw sort values...), timestamps back as datetimes."""
     times = [_is_time(s.expr) for s in plan.sort]
@@ -313,9 +334,12 @@ def _python_page(matched: list[Any], plan: SearchPlan) -> list[tuple[Any, ...]]:
             to_micros(v) if t and isinstance(v, datetime) else v for v, t in zip(token.values, times, strict=True)
         )
         token = PageToken(token.direction, raw, token.key)
-    n = 2 + len(plan.sort)
-    page = select_page([tuple(r[:n]) for r in matched], [s.descending for s in plan.sort], token, plan.limit)
+    page = select_page(matched, [s.descending for s in plan.sort], token, plan.limit)  # rows index like tuples
     return [
-        (r[0], r[1], *(from_micros(v) if t and v is not None else v for v, t in zip(r[2:], times, strict=True)))
+        (
+            r[0],
+            r[1],
+            *(from_micros(v) if t and v is not None else v for v, t in zip(r[2 : 2 + len(times)], times, strict=True)),
+        )
         for r in page
     ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+import threading
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -259,6 +260,39 @@ class SearchContract:
                     1000,
                 )
                 assert item["id"] in {i["id"] for p in walk(loaded, no_ids) for i in p}
+
+    def test_concurrent_searches_agree(self, loaded: CatalogStore) -> None:
+        """Many threads searching at once (spatial tests run on worker threads too) get exactly
+        what one thread gets."""
+        queries = [
+            SearchQuery(intersects=shapely.Polygon([(100, 20), (125, 22), (118, 45), (98, 40)]), limit=5),
+            SearchQuery(bbox=Bbox(60, 0, 140, 55), limit=5),
+            params.from_get({"filter": "S_INTERSECTS(geometry, BBOX(0, 0, 9, 9)) OR eo:cloud_cover = 0"}, 10, 100),
+            params.from_get(
+                {
+                    "filter": "S_INTERSECTS(geometry, POLYGON((100 20, 125 20, 125 45, 100 20)))",
+                    "collections": "gf6-wfv,gf1-wfv",
+                },
+                10,
+                100,
+            ),
+        ]
+        expected = [(p.number_matched, _ids(p.items)) for p in map(loaded.search, queries)]
+        failures: list[str] = []
+
+        def worker(k: int) -> None:
+            for n in range(12):
+                q = queries[(k + n) % len(queries)]
+                page = loaded.search(q)
+                if (page.number_matched, _ids(page.items)) != expected[(k + n) % len(queries)]:
+                    failures.append(f"thread {k}, query {(k + n) % len(queries)}")
+
+        threads = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not failures
 
     # -- time, ids, collections ------------------------------------------------------------------
     @pytest.mark.parametrize(
