@@ -21,10 +21,9 @@ from eonode import STAC_VERSION
 from eonode.catalog.properties import PROMOTED
 from eonode.errors import EonodeError, InvalidStac
 from eonode.models.geometry import parse_geometry
-from eonode.models.temporal import format_instant, parse_instant
+from eonode.models.temporal import format_instant, parse_instant, to_micros
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,255}$")
-_PROMOTED_COLUMNS = tuple(p.column for p in PROMOTED)
 
 
 def check_id(value: Any, what: str) -> str:
@@ -65,12 +64,13 @@ class PreparedItem:
     etag: str
     wkb: bytes
     bounds: tuple[float, float, float, float]
-    t_start: datetime
-    t_end: datetime
-    prop_datetime: datetime | None  # the datetime, start_datetime and end_datetime properties
-    prop_start: datetime | None
-    prop_end: datetime | None
-    promoted: dict[str, Any]  # column name -> value, in PROMOTED order
+    # times as integer microseconds since the epoch (cheap to pass between processes)
+    t_start: int  # the item's instant, or the start of its interval
+    t_end: int
+    prop_datetime: int | None  # the datetime, start_datetime and end_datetime properties
+    prop_start: int | None
+    prop_end: int | None
+    promoted: tuple[Any, ...]  # the promoted properties' values, in PROMOTED order
     doc: dict[str, Any] | None = None
 
     def document(self) -> dict[str, Any]:
@@ -83,15 +83,49 @@ class PreparedItem:
         self.doc = None
         return self
 
+    def __getstate__(self) -> tuple[Any, ...]:
+        """Pickle as a plain tuple, without the document (several times faster than the default)."""
+        return (
+            self.collection,
+            self.id,
+            self.body,
+            self.etag,
+            self.wkb,
+            self.bounds,
+            self.t_start,
+            self.t_end,
+            self.prop_datetime,
+            self.prop_start,
+            self.prop_end,
+            self.promoted,
+        )
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        (
+            self.collection,
+            self.id,
+            self.body,
+            self.etag,
+            self.wkb,
+            self.bounds,
+            self.t_start,
+            self.t_end,
+            self.prop_datetime,
+            self.prop_start,
+            self.prop_end,
+            self.promoted,
+        ) = state
+        self.doc = None
+
 
 def etag_of(doc: dict[str, Any]) -> str:
     """Version tag of a document: independent of key order."""
     return hashlib.blake2b(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS), digest_size=16).hexdigest()
 
 
-def _promoted_values(props: dict[str, Any]) -> dict[str, Any]:
-    values: dict[str, Any] = dict.fromkeys(_PROMOTED_COLUMNS)
-    for p in PROMOTED:
+def _promoted_values(props: dict[str, Any]) -> tuple[Any, ...]:
+    values: list[Any] = [None] * len(PROMOTED)
+    for k, p in enumerate(PROMOTED):
         value = props.get(p.prop)
         if value is None:
             continue
@@ -106,12 +140,12 @@ def _promoted_values(props: dict[str, Any]) -> dict[str, Any]:
                     f"properties.{p.prop} = {value} is out of range "
                     f"[{bounds.get('minimum')}, {bounds.get('maximum')}]; unknown values must be null"
                 )
-            values[p.column] = float(value)
+            values[k] = float(value)
         else:
             if not isinstance(value, str):
                 raise InvalidStac(f"properties.{p.prop} must be a string")
-            values[p.column] = value
-    return values
+            values[k] = value
+    return tuple(values)
 
 
 def prepare_item(doc: Any, collection: str | None = None) -> PreparedItem:
@@ -175,11 +209,11 @@ def prepare_item(doc: Any, collection: str | None = None) -> PreparedItem:
         wkb=shapely.to_wkb(geometry),
         bounds=(bounds[0], bounds[1], bounds[2], bounds[3]),
         doc=out,
-        t_start=t_start,
-        t_end=t_end,
-        prop_datetime=dt,
-        prop_start=start,
-        prop_end=end,
+        t_start=to_micros(t_start),
+        t_end=to_micros(t_end),
+        prop_datetime=None if dt is None else to_micros(dt),
+        prop_start=None if start is None else to_micros(start),
+        prop_end=None if end is None else to_micros(end),
         promoted=_promoted_values(props),
     )
 

@@ -29,6 +29,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from eonode.catalog.cql2sql import JsonKind
 from eonode.catalog.documents import PreparedItem
+from eonode.catalog.properties import PROMOTED
 from eonode.catalog.sqlite_search import CLOUD_UNIT, UNKNOWN_CLOUD, item_rtree, spatial_search, with_body, years
 from eonode.catalog.sqlsearch import SearchColumns, SearchPlan
 from eonode.catalog.sqlstore import SqlCatalogStore
@@ -39,6 +40,7 @@ from eonode.models.temporal import to_micros
 
 S = item_search.c
 R = item_rtree.c
+CLOUD_INDEX = next(k for k, p in enumerate(PROMOTED) if p.prop == "eo:cloud_cover")
 
 # -- the SQL function for spatial predicates inside arbitrary CQL2 expressions -------------------
 _OPS = {
@@ -147,8 +149,8 @@ class SqliteCatalogStore(SqlCatalogStore):
         return wkb
 
     @staticmethod
-    def _ts(value: datetime | None) -> Any:
-        return None if value is None else to_micros(value)
+    def _ts(value: datetime | int | None) -> Any:
+        return to_micros(value) if isinstance(value, datetime) else value
 
     def _insert_rows(self, conn: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         """executemany straight on the driver: bulk loads skip per-row parameter processing."""
@@ -158,7 +160,7 @@ class SqliteCatalogStore(SqlCatalogStore):
 
     def _search_rows_added(self, conn: Connection, rows: list[tuple[int, PreparedItem]]) -> None:
         def cloud(p: PreparedItem) -> float:
-            value = p.promoted["cloud_cover"]
+            value = p.promoted[CLOUD_INDEX]
             return UNKNOWN_CLOUD if value is None else float(value) / CLOUD_UNIT
 
         self._insert_rows(
@@ -172,8 +174,8 @@ class SqliteCatalogStore(SqlCatalogStore):
                     p.bounds[2],
                     p.bounds[1],
                     p.bounds[3],
-                    years(to_micros(p.t_start)),
-                    years(to_micros(p.t_end)),
+                    years(p.t_start),
+                    years(p.t_end),
                     cloud(p),
                     cloud(p),
                 )

@@ -45,7 +45,7 @@ from eonode.errors import (
     PreconditionFailed,
 )
 from eonode.models.search import SearchQuery
-from eonode.models.temporal import to_micros
+from eonode.models.temporal import from_micros
 
 S = item_search.c
 I = items.c  # noqa: E741
@@ -109,9 +109,9 @@ class SqlCatalogStore(CatalogStore):
     def _geom_value(self, wkb: bytes) -> Any: ...
 
     @staticmethod
-    def _ts(value: datetime | None) -> Any:
-        """A timestamp as the driver takes it in bulk inserts (SQLite: integer microseconds)."""
-        return value
+    def _ts(value: datetime | int | None) -> Any:
+        """A timestamp (datetime, or integer microseconds) as the driver takes it in bulk inserts."""
+        return from_micros(value) if isinstance(value, int) else value
 
     def _insert_rows(self, conn: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         """Insert many rows given as tuples in ``names`` order; backends may take a faster path."""
@@ -459,7 +459,7 @@ class SqlCatalogStore(CatalogStore):
                 ts(p.prop_end),
                 *p.bounds,
                 geom(p.wkb),
-                *p.promoted.values(),
+                *p.promoted,
             )
             for skey, (p, pk) in keyed
         ]
@@ -470,7 +470,7 @@ class SqlCatalogStore(CatalogStore):
         per: dict[str, tuple[int, int]] = {}
         for p, _pk, op in writes:
             count, span = per.get(p.collection, (0, 0))
-            span_us = to_micros(p.t_end) - to_micros(p.t_start)
+            span_us = p.t_end - p.t_start
             per[p.collection] = (count + (op == "create"), max(span, span_us))
         st = collection_stats.c
         conn.execute(
