@@ -7,6 +7,7 @@ import pytest
 from eonode.catalog.postgis import PostgisCatalogStore
 from eonode.catalog.store import CatalogStore
 from eonode.catalog.testing import CatalogStoreContract
+from eonode.catalog.testing_paging import PagingContract
 from eonode.catalog.testing_search import SearchContract, load_dataset
 
 pytestmark = pytest.mark.postgis
@@ -27,7 +28,7 @@ class TestPostgisCatalog(CatalogStoreContract):
             s.close()
 
 
-class TestPostgisSearch(SearchContract):
+class TestPostgisSearch(SearchContract, PagingContract):
     @pytest.fixture(scope="class")
     @classmethod
     def loaded(cls, pg_database_factory: Callable[[], str]) -> Iterator[CatalogStore]:

@@ -8,6 +8,7 @@ import pytest
 from eonode.catalog.sqlite import SqliteCatalogStore
 from eonode.catalog.store import CatalogStore
 from eonode.catalog.testing import CatalogStoreContract
+from eonode.catalog.testing_paging import PagingContract
 from eonode.catalog.testing_search import SearchContract, load_dataset
 
 
@@ -25,7 +26,7 @@ class TestSqliteCatalog(CatalogStoreContract):
             s.close()
 
 
-class TestSqliteSearch(SearchContract):
+class TestSqliteSearch(SearchContract, PagingContract):
     @pytest.fixture(scope="class")
     @classmethod
     def loaded(cls, tmp_path_factory: pytest.TempPathFactory) -> Iterator[CatalogStore]:

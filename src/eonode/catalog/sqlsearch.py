@@ -14,15 +14,9 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import and_, bindparam, false, or_, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
-from eonode.catalog.cql2sql import (
-    Columns,
-    FilterCompiler,
-    JsonKind,
-    NumberRange,
-    conjunct_range,
-    split_spatial,
-    temporal_relation,
-)
+from eonode.catalog.cql2index import NumberRange, conjunct_range, split_spatial
+from eonode.catalog.cql2sql import Columns, FilterCompiler, JsonKind
+from eonode.catalog.cql2time import temporal_relation
 from eonode.catalog.pagination import PageToken, decode
 from eonode.catalog.properties import PROMOTED_BY_PROP
 from eonode.db.tables import item_search

@@ -1,0 +1,133 @@
+"""The paging half of the search contract: order, tokens both ways, stability while items arrive,
+concurrency, queryables. Uses the fixtures of ``testing_search``."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+import shapely
+
+from eonode.catalog.store import CatalogStore
+from eonode.catalog.testing import make_item
+from eonode.catalog.testing_search import SearchFixtures, _ids, _span, oracle, walk
+from eonode.errors import InvalidSortby, InvalidToken
+from eonode.models import search as params
+from eonode.models.geometry import Bbox
+from eonode.models.search import SearchQuery, SortKey
+
+
+class PagingContract(SearchFixtures):
+    def test_default_order_is_newest_first(self, loaded: CatalogStore, items: list[dict[str, Any]]) -> None:
+        expected = sorted(oracle(items, SearchQuery(collections=("gf1-pms",))), key=_span, reverse=True)
+        self.check(loaded, items, SearchQuery(collections=("gf1-pms",), limit=7), ordered=False)
+        got = [i for p in walk(loaded, SearchQuery(collections=("gf1-pms",), limit=7)) for i in p]
+        assert [_span(i) for i in got] == [_span(i) for i in expected]
+
+    def test_sort_by_cloud_then_id_with_unknown_last(self, loaded: CatalogStore, items: list[dict[str, Any]]) -> None:
+        for desc in (False, True):
+            q = params.from_post(
+                {
+                    "collections": ["gf6-wfv"],
+                    "limit": 9,
+                    "sortby": [
+                        {"field": "properties.eo:cloud_cover", "direction": "desc" if desc else "asc"},
+                        {"field": "id", "direction": "asc"},
+                    ],
+                },
+                10,
+                100,
+            )
+            got = [i for p in walk(loaded, q) for i in p]
+            pool = oracle(items, SearchQuery(collections=("gf6-wfv",)))
+            known = sorted(
+                (i for i in pool if i["properties"].get("eo:cloud_cover") is not None),
+                key=lambda i: (
+                    -i["properties"]["eo:cloud_cover"] if desc else i["properties"]["eo:cloud_cover"],
+                    i["id"],
+                ),
+            )
+            unknown = sorted((i for i in pool if i["properties"].get("eo:cloud_cover") is None), key=lambda i: i["id"])
+            assert _ids(got) == _ids(known) + _ids(unknown)
+
+    def test_prev_links_walk_back_to_the_first_page(self, loaded: CatalogStore) -> None:
+        q = SearchQuery(collections=("gf1-wfv",), limit=5, sortby=(SortKey("eo:cloud_cover"), SortKey("id", True)))
+        pages = []
+        page = loaded.search(q)
+        pages.append(_ids(page.items))
+        for _ in range(3):
+            assert page.next_token
+            page = loaded.search(q.with_token(page.next_token))
+            pages.append(_ids(page.items))
+        for expected in reversed(pages[:-1]):
+            assert page.prev_token
+            page = loaded.search(q.with_token(page.prev_token))
+            assert _ids(page.items) == expected
+        assert page.prev_token is None
+
+    def test_pages_are_stable_under_concurrent_inserts(self, loaded: CatalogStore) -> None:
+        q = SearchQuery(collections=("gf2-pms",), limit=6)
+        before = [i["id"] for p in walk(loaded, q) for i in p]
+        first = loaded.search(q)
+        # new items land everywhere in the order while the client pages
+        loaded.upsert_items(
+            [make_item(f"late-{k}", "gf2-pms", datetime=f"20{14 + k}-06-01T00:00:00Z") for k in range(12)]
+        )
+        try:
+            rest = [i["id"] for p in walk(loaded, q.with_token(first.next_token)) for i in p]
+            seen = _ids(first.items) + rest
+            assert len(seen) == len(set(seen))
+            assert set(before) <= set(seen)
+        finally:
+            for k in range(12):
+                loaded.delete_item("gf2-pms", f"late-{k}")
+
+    def test_bad_tokens_and_sorts_are_400(self, loaded: CatalogStore) -> None:
+        with pytest.raises(InvalidToken):
+            loaded.search(SearchQuery(token="not-a-token"))
+        page = loaded.search(SearchQuery(limit=2))
+        assert page.next_token
+        other_sort = SearchQuery(limit=2, sortby=(SortKey("datetime"), SortKey("id")))
+        with pytest.raises(InvalidToken):
+            loaded.search(other_sort.with_token(page.next_token))
+        with pytest.raises(InvalidSortby):
+            params.from_post({"sortby": [{"field": "x", "direction": "sideways"}]}, 10, 100)
+
+    def test_queryables_come_from_summaries(self, loaded: CatalogStore) -> None:
+        extra = loaded.queryable_summaries("gf2-pms")
+        assert extra["platform"]["enum"] == ["gf-2"]
+        assert set(loaded.queryable_summaries()["platform"]["enum"]) >= {"gf-1", "gf-2", "gf-6"}
+
+    def test_concurrent_searches_agree(self, loaded: CatalogStore) -> None:
+        """Many threads searching at once (spatial tests run on worker threads too) get exactly
+        what one thread gets."""
+        queries = [
+            SearchQuery(intersects=shapely.Polygon([(100, 20), (125, 22), (118, 45), (98, 40)]), limit=5),
+            SearchQuery(bbox=Bbox(60, 0, 140, 55), limit=5),
+            params.from_get({"filter": "S_INTERSECTS(geometry, BBOX(0, 0, 9, 9)) OR eo:cloud_cover = 0"}, 10, 100),
+            params.from_get(
+                {
+                    "filter": "S_INTERSECTS(geometry, POLYGON((100 20, 125 20, 125 45, 100 20)))",
+                    "collections": "gf6-wfv,gf1-wfv",
+                },
+                10,
+                100,
+            ),
+        ]
+        expected = [(p.number_matched, _ids(p.items)) for p in map(loaded.search, queries)]
+        failures: list[str] = []
+
+        def worker(k: int) -> None:
+            for n in range(12):
+                q = queries[(k + n) % len(queries)]
+                page = loaded.search(q)
+                if (page.number_matched, _ids(page.items)) != expected[(k + n) % len(queries)]:
+                    failures.append(f"thread {k}, query {(k + n) % len(queries)}")
+
+        threads = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not failures
