@@ -47,6 +47,11 @@ class Settings(BaseSettings):
         description="Bearer token that allows catalogue writes (STAC Transaction) until accounts exist; "
         "at least 16 characters. Unset: writes over HTTP are refused.",
     )
+    cors_origins: str = Field(
+        "*",
+        description="Origins allowed to call the API from a browser (comma-separated; '*' for any, '' for none); "
+        "lets web clients such as STAC Browser read a node.",
+    )
     max_body_bytes: int = Field(32 * MIB, ge=1024, description="Largest request body accepted (413 above).")
     default_limit: int = Field(10, ge=1, description="Page size when a search gives no limit.")
     max_limit: int = Field(1000, ge=1, description="Largest page size a search may ask for.")

@@ -168,3 +168,17 @@ def test_unexpected_errors_are_500_with_the_error_shape(node, monkeypatch) -> No
         response = c.get("/search")
     assert response.status_code == 500
     assert response.json() == {"code": "InternalError", "description": "internal error; the node's log has the details"}
+
+
+def test_browsers_on_other_origins_may_read(client: TestClient) -> None:
+    response = client.get("/collections", headers={"Origin": "https://radiantearth.github.io"})
+    assert response.headers["access-control-allow-origin"] == "*"
+    preflight = client.options(
+        "/search",
+        headers={
+            "Origin": "https://stac.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    assert preflight.status_code == 200 and "POST" in preflight.headers["access-control-allow-methods"]

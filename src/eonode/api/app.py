@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
 from eonode import __version__
@@ -49,5 +50,14 @@ def create_app(node: Node, *, close_node: bool = False) -> FastAPI:
     for module in (stac, search, transactions, assets):
         app.include_router(module.router)
     app.add_middleware(GZipMiddleware, minimum_size=2048)
+    origins = [o.strip() for o in node.settings.cors_origins.split(",") if o.strip()]
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match", "Range"],
+            expose_headers=["ETag", "Content-Range", "Content-Length", "Accept-Ranges", "Location"],
+        )
     app.add_middleware(BodyLimit, max_bytes=node.settings.max_body_bytes)
     return app
