@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from starlette.responses import HTMLResponse, Response
 
 from eonode.api.responses import JsonResponse
@@ -23,7 +23,7 @@ def install(app: FastAPI) -> None:
         return JsonResponse(app.openapi(), media_type=OPENAPI_MEDIA_TYPE)
 
     @app.get("/api.html", include_in_schema=False)
-    async def openapi_page(request: Request) -> HTMLResponse:
+    async def openapi_page() -> HTMLResponse:
         return HTMLResponse(render(app.openapi()))
 
 

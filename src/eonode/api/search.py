@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -36,15 +37,18 @@ def _flat_params(request: Request) -> dict[str, str]:
     return out
 
 
+LinkMaker = Callable[[str, str], dict[str, Any]]  # (token, rel) -> link
+
+
 def feature_collection(
-    page: SearchPage, query: SearchQuery, urls: Urls, self_href: str, next_link: Any, prev_link: Any
+    page: SearchPage, query: SearchQuery, urls: Urls, self_href: str, paging: LinkMaker
 ) -> dict[str, Any]:
     features = [apply_fields(decorate_item(doc, urls), query.fields) for doc in page.items]
     links = [link("self", self_href, "application/geo+json"), link("root", urls.root, "application/json")]
-    if page.next_token and next_link is not None:
-        links.append(next_link(page.next_token, "next"))
-    if page.prev_token and prev_link is not None:
-        links.append(prev_link(page.prev_token, "prev"))
+    if page.next_token:
+        links.append(paging(page.next_token, "next"))
+    if page.prev_token:
+        links.append(paging(page.prev_token, "prev"))
     return {
         "type": "FeatureCollection",
         "features": features,
@@ -54,7 +58,7 @@ def feature_collection(
     }
 
 
-def _get_links(request: Request, urls: Urls, path: str, params: dict[str, str]) -> Any:
+def _get_links(urls: Urls, path: str, params: dict[str, str]) -> LinkMaker:
     def make(token: str, rel: str) -> dict[str, Any]:
         query = {k: v for k, v in params.items() if k != "token"}
         query["token"] = token
@@ -77,8 +81,8 @@ async def search_get(request: Request) -> Response:
     page = await _run(request, query)
     urls = Urls.of(request, settings)
     self_href = str(request.url) if not settings.public_url else f"{urls.base}/search?{request.url.query}"
-    make = _get_links(request, urls, "/search", params)
-    return GeoJsonResponse(feature_collection(page, query, urls, self_href, make, make))
+    make = _get_links(urls, "/search", params)
+    return GeoJsonResponse(feature_collection(page, query, urls, self_href, make))
 
 
 @router.post("/search", summary="Search items (POST, JSON body)")
@@ -99,7 +103,7 @@ async def search_post(request: Request) -> Response:
             rel, urls.path("search"), "application/geo+json", method="POST", body={**body, "token": token}, merge=False
         )
 
-    return GeoJsonResponse(feature_collection(page, query, urls, urls.path("search"), make, make))
+    return GeoJsonResponse(feature_collection(page, query, urls, urls.path("search"), make))
 
 
 @router.get("/collections/{collection_id}/items", summary="Items of a collection (OGC API Features)")
@@ -112,8 +116,8 @@ async def collection_items(request: Request, collection_id: str) -> Response:
     page = await _run(request, query)
     urls = Urls.of(request, settings)
     path = f"/collections/{collection_id}/items"
-    make = _get_links(request, urls, urls.items(collection_id)[len(urls.base) :], params)
-    doc = feature_collection(page, query, urls, f"{urls.base}{path}", make, make)
+    make = _get_links(urls, urls.items(collection_id)[len(urls.base) :], params)
+    doc = feature_collection(page, query, urls, f"{urls.base}{path}", make)
     doc["links"] += [
         link("collection", urls.collection(collection_id), "application/json"),
         link("parent", urls.collection(collection_id), "application/json"),
