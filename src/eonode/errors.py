@@ -144,6 +144,53 @@ class RangeNotSatisfiable(EonodeError):
         super().__init__(description)
 
 
+# -- ingest (a package that cannot be catalogued; its code is the quarantine reason) -------------
+class IngestError(EonodeError):
+    code = "IngestError"
+    status = 422
+    message = "the package cannot be ingested"
+
+
+class UnsafePackage(IngestError):
+    code = "UnsafePackage"
+    message = "the package is unsafe to open (path traversal, links, devices, or too large when unpacked)"
+
+
+class MalformedPackage(IngestError):
+    code = "MalformedPackage"
+    message = "the package is damaged or not in a supported format"
+
+
+class UnknownProduct(IngestError):
+    code = "UnknownProduct"
+    message = "no reader recognises this product name"
+
+
+class MissingMetadata(IngestError):
+    code = "MissingMetadata"
+    message = "the package lacks the metadata file its product family requires"
+
+
+class InvalidMetadata(IngestError):
+    code = "InvalidMetadata"
+    message = "the product metadata is not valid"
+
+
+class PackageChecksumMismatch(IngestError):
+    code = "PackageChecksumMismatch"
+    message = "the package does not match the checksum delivered with it"
+
+
+class NotAPackage(IngestError):
+    code = "NotAPackage"
+    message = "the file is not a product package (.tar.gz, .tgz, .tar, .zip or a folder)"
+
+
+class UnreadableImage(IngestError):
+    code = "UnreadableImage"
+    message = "an image in the package cannot be read"
+
+
 # -- 5xx and operator errors --------------------------------------------------------------------
 class StorageError(EonodeError):
     code = "StorageError"

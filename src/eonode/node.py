@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from eonode.catalog.store import CatalogStore
 from eonode.settings import Settings
 from eonode.storage.local import LocalBlobStore
 from eonode.storage.store import BlobStore
+
+if TYPE_CHECKING:
+    from eonode.ingest.inbox import Inbox
+    from eonode.ingest.pipeline import Ingester
 
 log = logging.getLogger("eonode")
 
@@ -54,6 +60,31 @@ class Node:
             settings.effective_blob_path,
         )
         return cls(settings, catalog, blobs)
+
+    def ingester(self) -> Ingester:
+        """Turns packages into catalogued products with this node's stores and limits."""
+        from eonode.ingest.packages import Limits
+        from eonode.ingest.pipeline import Ingester
+
+        s = self.settings
+        limits = Limits(
+            max_members=s.ingest_max_files,
+            max_unpacked=int(s.ingest_max_unpacked_gib * 1024**3),
+            max_ratio=s.ingest_max_ratio,
+        )
+        return Ingester(self.catalog, self.blobs, work_dir=s.work_dir, limits=limits, quicklooks=s.ingest_quicklooks)
+
+    def inbox(self, folder: Path | None = None) -> Inbox:
+        """The inbox worker for ``folder`` (default: the configured inbox)."""
+        from eonode.ingest.inbox import Inbox
+
+        s = self.settings
+        return Inbox(
+            self.ingester(),
+            folder.resolve() if folder else s.effective_inbox_dir,
+            s.effective_quarantine_dir,
+            settle_seconds=s.inbox_settle_seconds,
+        )
 
     def close(self) -> None:
         self.catalog.close()

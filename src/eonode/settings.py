@@ -61,6 +61,27 @@ class Settings(BaseSettings):
         1024, ge=16, le=65536, description="Page cache of the writer in bulk loads (`eonode catalog load`), MiB."
     )
     log_level: str = Field("info", description="Log level: debug, info, warning, error.")
+    inbox_dir: Path | None = Field(
+        None, description="Folder the processing system delivers packages into; default: <data_dir>/inbox."
+    )
+    quarantine_dir: Path | None = Field(
+        None, description="Where refused packages go, each next to a .reason.json; default: <data_dir>/quarantine."
+    )
+    inbox_watch: bool = Field(
+        False, description="Run the inbox worker inside `eonode serve` (one process of the node takes the lock)."
+    )
+    inbox_settle_seconds: float = Field(
+        10.0, ge=0, description="A delivered package is picked up once it has not changed for this long."
+    )
+    inbox_poll_seconds: float = Field(2.0, gt=0, le=3600, description="How often the inbox worker looks for packages.")
+    ingest_quicklooks: bool = Field(True, description="Render browse and thumbnail images for packages that ship none.")
+    ingest_max_files: int = Field(10_000, ge=1, description="Most files a package may hold (more: quarantined).")
+    ingest_max_unpacked_gib: float = Field(
+        64.0, gt=0, description="Largest unpacked size of a package, GiB (more: quarantined as unsafe)."
+    )
+    ingest_max_ratio: float = Field(
+        200.0, ge=2, description="Largest unpacked/packed size ratio once past 256 MiB (decompression bombs)."
+    )
 
     @field_validator("log_level")
     @classmethod
@@ -127,6 +148,19 @@ class Settings(BaseSettings):
         if self.blob_url:
             return Path(urlsplit(self.blob_url).path)
         return (self.data_dir / "blobs").resolve()
+
+    @property
+    def effective_inbox_dir(self) -> Path:
+        return (self.inbox_dir or self.data_dir / "inbox").resolve()
+
+    @property
+    def effective_quarantine_dir(self) -> Path:
+        return (self.quarantine_dir or self.data_dir / "quarantine").resolve()
+
+    @property
+    def work_dir(self) -> Path:
+        """Scratch space for ingestion (inside the data dir: nothing is written elsewhere)."""
+        return (self.data_dir / "tmp").resolve()
 
     @property
     def is_sqlite(self) -> bool:

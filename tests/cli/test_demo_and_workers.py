@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from eonode.demo.packages import generate_package
 from tests.server.conftest import free_port, start_node
 
 pytestmark = pytest.mark.server
@@ -29,7 +32,7 @@ def test_demo_announces_its_url_and_serves_scenes(tmp_path: Path) -> None:
             str(tmp_path / "demo"),
             "--port",
             str(port),
-            "--items",
+            "--packages",
             "40",
         ],
         stdout=subprocess.PIPE,
@@ -45,18 +48,43 @@ def test_demo_announces_its_url_and_serves_scenes(tmp_path: Path) -> None:
         assert page.status_code == 200 and "Latest acquisitions" in page.text
         found = httpx.get(f"http://127.0.0.1:{port}/search", trust_env=False).json()
         assert found["numberMatched"] == 40
+        # The demo node watches its inbox: a delivered package appears, its bytes downloadable.
+        package = generate_package("gf2-pms", 900, out_dir=tmp_path / "delivery")
+        inbox = tmp_path / "demo" / "inbox"
+        shutil.copy(package, inbox / f"{package.name}.part")
+        os.rename(inbox / f"{package.name}.part", inbox / package.name)
+        item_id = package.name.removesuffix(".tar.gz")
+        url = f"http://127.0.0.1:{port}/collections/gf2-pms-l1a/items/{item_id}"
+        deadline = time.monotonic() + 60
+        while (response := httpx.get(url, trust_env=False)).status_code == 404 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert response.status_code == 200
+        data = httpx.get(response.json()["assets"]["data"]["href"], trust_env=False)
+        assert hashlib.sha256(data.content).digest() == hashlib.sha256(package.read_bytes()).digest()
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(20)
 
 
 def test_serve_with_two_worker_processes(tmp_path: Path) -> None:
-    node = start_node(tmp_path / "node", "--workers", "2")
+    env = {"EONODE_INBOX_SETTLE_SECONDS": "0.5", "EONODE_INBOX_POLL_SECONDS": "0.2"}
+    node = start_node(tmp_path / "node", "--workers", "2", "--watch-inbox", env=env)
     try:
         for _ in range(10):
             assert httpx.get(f"{node.url}/search", trust_env=False).json()["numberMatched"] == 0
         children = subprocess.run(["pgrep", "-P", str(node.process.pid)], capture_output=True, text=True).stdout
         assert len(children.split()) >= 2  # the workers (and uvicorn's resource tracker)
+        # Both workers offer to watch the inbox; the lock lets one ingest each delivery exactly once.
+        inbox = tmp_path / "node" / "inbox"
+        for k, family in enumerate(["gf1-pms", "gf6-wfv", "hy1-czi"]):
+            generate_package(family, 910 + k, out_dir=inbox)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if httpx.get(f"{node.url}/search", trust_env=False).json()["numberMatched"] == 3:
+                break
+            time.sleep(0.2)
+        assert httpx.get(f"{node.url}/search", trust_env=False).json()["numberMatched"] == 3
+        assert not (tmp_path / "node" / "quarantine").exists() or not any((tmp_path / "node" / "quarantine").iterdir())
     finally:
         node.stop()
         time.sleep(0.2)

@@ -31,7 +31,14 @@ def create_app(node: Node, *, close_node: bool = False) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         tune_gc()
+        worker = None
+        if node.settings.inbox_watch:
+            from eonode.ingest.worker import InboxWorker
+
+            worker = InboxWorker(node).start()
         yield
+        if worker is not None:
+            worker.stop()
         if close_node:
             node.close()
 

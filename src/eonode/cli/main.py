@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from eonode import __version__
-from eonode.cli import admin, catalog, serve
+from eonode.cli import admin, catalog, demo_data, ingest, serve
 from eonode.errors import EonodeError
 
 app = typer.Typer(
@@ -20,6 +20,8 @@ app = typer.Typer(
 )
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
+app.command("ingest")(ingest.ingest)
+app.command("demo-data")(demo_data.demo_data)
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(admin.config_app, name="config")
 app.add_typer(admin.db_app, name="db")

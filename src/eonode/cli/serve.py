@@ -7,9 +7,8 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import httpx
 import typer
@@ -19,7 +18,8 @@ from eonode.cli.common import DataDir, settings_for
 from eonode.node import Node, open_catalog
 from eonode.settings import Settings
 
-DEMO_ITEMS = 1500
+DEMO_PACKAGES = 240
+DEMO_SEED = 2026
 
 
 def _env_for_workers(settings: Settings) -> dict[str, str]:
@@ -95,38 +95,53 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind [default: 127.0.0.1]")] = None,
     port: Annotated[int | None, typer.Option(help="Port [default: 8000]")] = None,
     workers: Annotated[int | None, typer.Option(help="API processes [default: 1]")] = None,
+    watch_inbox: Annotated[
+        bool | None,
+        typer.Option("--watch-inbox/--no-watch-inbox", help="Ingest packages delivered to the inbox [default: no]"),
+    ] = None,
 ) -> None:
     """Run a node: the STAC API, downloads and the web page, on the embedded defaults."""
-    run_server(settings_for(data_dir, host=host, port=port, workers=workers))
+    run_server(settings_for(data_dir, host=host, port=port, workers=workers, inbox_watch=watch_inbox))
 
 
 def demo(
     data_dir: Annotated[Path, typer.Option("--data-dir", help="Demo data folder")] = Path("eonode-demo"),
     port: Annotated[int, typer.Option(help="Port of the main node")] = 8000,
-    items: Annotated[int, typer.Option(help="Synthetic scenes to create on first start")] = DEMO_ITEMS,
+    packages: Annotated[int, typer.Option(help="Packages to generate and ingest on first start")] = DEMO_PACKAGES,
 ) -> None:
-    """Run a demo node with synthetic scenes; prints `main <url>` once it answers."""
-    from rich.console import Console
-    from rich.progress import Progress
-
-    from eonode.demo.synthetic import collections, scenes, with_assets
-
-    settings = settings_for(data_dir, port=port, title="eonode demo — main node")
+    """Run a demo node: on first start, generates synthetic product packages (GF, ZY, CBERS, HY,
+    thematic) and ingests them; then serves, watching its inbox. Prints `main <url>` once it answers."""
+    settings = settings_for(
+        data_dir, port=port, title="eonode demo — main node", inbox_watch=True, inbox_settle_seconds=2.0
+    )
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     node = Node.open(settings)
     try:
         if node.catalog.item_count() == 0:
-            for doc in collections():
-                node.catalog.put_collection(doc)
-            with Progress(transient=True, console=Console(stderr=True)) as progress:
-                task = progress.add_task("creating demo scenes", total=items)
-
-                def docs() -> Iterator[dict[str, Any]]:
-                    for k, doc in enumerate(scenes(items)):
-                        progress.advance(task)
-                        yield with_assets(doc, node.blobs, 20260101 + k)
-
-                node.catalog.upsert_items(docs(), batch_size=500)
+            _ingest_demo_packages(node, packages)
     finally:
         node.close()
+    print(f"drop packages into {settings.effective_inbox_dir} to ingest them", file=sys.stderr, flush=True)
     run_server(settings, announce="main")
+
+
+def _ingest_demo_packages(node: Node, count: int) -> None:
+    """Generate ``count`` packages into a scratch folder inside the data dir and ingest them."""
+    import shutil
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from eonode.demo.packages import generate
+
+    staging = node.settings.data_dir / "demo-packages"
+    shutil.rmtree(staging, ignore_errors=True)
+    with Progress(transient=True, console=Console(stderr=True)) as progress:
+        task = progress.add_task("generating demo packages", total=None)
+        paths = generate(staging, count=count, seed=DEMO_SEED)
+        progress.update(task, description="ingesting demo packages", total=len(paths), completed=0)
+        ingester = node.ingester()
+        for path in paths:
+            ingester.ingest(path)
+            progress.advance(task)
+    shutil.rmtree(staging, ignore_errors=True)

@@ -18,7 +18,8 @@ from eonode.errors import BlobNotFound, ChecksumMismatch, StorageError
 from eonode.storage.store import CHUNK, SHA256_HEX, BlobInfo, BlobStore, check_digest
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a rename or a new file in ``path`` durable."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -63,7 +64,7 @@ class LocalBlobStore(BlobStore):
                 return info
             final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp, final)
-            _fsync_dir(final.parent)
+            fsync_dir(final.parent)
             return info
         except BaseException:
             tmp.unlink(missing_ok=True)

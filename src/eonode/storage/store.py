@@ -12,7 +12,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO
 
 from eonode.errors import BadRequest
 
@@ -52,7 +52,7 @@ def check_digest(sha256: str) -> str:
     return sha256
 
 
-def iter_file(handle: BinaryIO, chunk: int = CHUNK) -> Iterator[bytes]:
+def iter_file(handle: IO[bytes], chunk: int = CHUNK) -> Iterator[bytes]:
     while data := handle.read(chunk):
         yield data
 

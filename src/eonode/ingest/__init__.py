@@ -1,0 +1,1 @@
+"""Turning product packages into catalogued, downloadable products."""
