@@ -97,6 +97,25 @@ def bulk_load(args: argparse.Namespace, data_dir: Path, files: list[Path]) -> di
 
 def serve(args: argparse.Namespace, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
+    # The load generator is one anonymous client sending thousands of requests a minute: lift the
+    # anonymous per-minute quota (the requests are still resolved and counted as usual).
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "eonode",
+            "quota",
+            "set",
+            "anonymous",
+            "--requests-per-minute",
+            "1000000000",
+            "--data-dir",
+            str(data_dir),
+        ],
+        env=node_env(args.backend, args.database),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     cmd = [
         sys.executable,
         "-m",

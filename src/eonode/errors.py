@@ -22,6 +22,10 @@ class EonodeError(Exception):
         self.description = description or self.message
         super().__init__(self.description)
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the response carries besides the JSON body."""
+        return {}
+
 
 # -- 400 ---------------------------------------------------------------------------------------
 class BadRequest(EonodeError):
@@ -65,6 +69,16 @@ class InvalidParameter(BadRequest):
     message = "a request parameter is not valid"
 
 
+class InvalidCode(BadRequest):
+    code = "InvalidCode"
+    message = "the verification code is wrong, used or expired; ask for a new one"
+
+
+class WeakPassword(BadRequest):
+    code = "WeakPassword"
+    message = "the password does not meet the password rules"
+
+
 class InvalidStac(BadRequest):
     code = "InvalidStac"
     message = "the document is not a valid STAC object"
@@ -76,11 +90,44 @@ class Unauthorized(EonodeError):
     status = 401
     message = "authentication is required"
 
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer realm="eonode"'}
+
+
+class InvalidCredentials(Unauthorized):
+    code = "InvalidCredentials"
+    message = "the account name or password is not correct"
+
 
 class Forbidden(EonodeError):
     code = "Forbidden"
     status = 403
     message = "you are not allowed to do this"
+
+
+class AccountInactive(Forbidden):
+    code = "AccountInactive"
+    message = "this account is not active"
+
+
+class PasswordChangeRequired(Forbidden):
+    code = "PasswordChangeRequired"
+    message = "this account must change its one-time password first (POST /me/password)"
+
+
+class CsrfFailed(Forbidden):
+    code = "CsrfFailed"
+    message = "the form or request lacks a valid CSRF token; reload the page and try again"
+
+
+class InvalidSignedLink(Forbidden):
+    code = "InvalidSignedLink"
+    message = "the signed link is not valid"
+
+
+class AccessDenied(Forbidden):
+    code = "AccessDenied"
+    message = "the access policy does not allow this"
 
 
 # -- 404 ---------------------------------------------------------------------------------------
@@ -142,6 +189,41 @@ class RangeNotSatisfiable(EonodeError):
     def __init__(self, size: int, description: str | None = None) -> None:
         self.size = size
         super().__init__(description)
+
+    def headers(self) -> dict[str, str]:
+        return {"Content-Range": f"bytes */{self.size}"}
+
+
+class TooManyRequests(EonodeError):
+    """A limit was reached: says which, and when it resets (``Retry-After``, seconds)."""
+
+    code = "TooManyRequests"
+    status = 429
+    message = "too many requests; try again later"
+
+    def __init__(self, description: str | None = None, *, retry_after: int, limit: str = "", reset: str = "") -> None:
+        self.retry_after = max(1, int(retry_after))
+        self.limit = limit
+        self.reset = reset
+        super().__init__(description)
+
+    def headers(self) -> dict[str, str]:
+        out = {"Retry-After": str(self.retry_after)}
+        if self.limit:
+            out["X-Quota-Limit"] = self.limit
+        if self.reset:
+            out["X-Quota-Reset"] = self.reset
+        return out
+
+
+class QuotaExceeded(TooManyRequests):
+    code = "QuotaExceeded"
+    message = "a quota limit is reached"
+
+
+class LoginThrottled(TooManyRequests):
+    code = "LoginThrottled"
+    message = "too many failed logins; wait before trying again"
 
 
 # -- ingest (a package that cannot be catalogued; its code is the quarantine reason) -------------
@@ -207,6 +289,12 @@ class DatabaseError(EonodeError):
     code = "DatabaseError"
     status = 503
     message = "the database is unavailable"
+
+
+class MailError(EonodeError):
+    code = "MailError"
+    status = 503
+    message = "the node could not send the e-mail; try again later"
 
 
 class ConfigError(EonodeError):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from eonode.accounts.services import AccountServices
 from eonode.catalog.store import CatalogStore
 from eonode.settings import Settings
 from eonode.storage.local import LocalBlobStore
@@ -46,6 +47,7 @@ class Node:
     settings: Settings
     catalog: CatalogStore
     blobs: BlobStore
+    accounts: AccountServices
 
     @classmethod
     def open(cls, settings: Settings, *, migrate: bool = True) -> Node:
@@ -53,13 +55,14 @@ class Node:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         catalog = open_catalog(settings, migrate=migrate)
         blobs = LocalBlobStore(settings.effective_blob_path)
+        accounts = AccountServices.open(settings)
         log.info(
             "node %s: catalogue %s, blobs %s",
             settings.title,
             settings.masked()["database_url"],
             settings.effective_blob_path,
         )
-        return cls(settings, catalog, blobs)
+        return cls(settings, catalog, blobs, accounts)
 
     def ingester(self) -> Ingester:
         """Turns packages into catalogued products with this node's stores and limits."""
@@ -87,4 +90,5 @@ class Node:
         )
 
     def close(self) -> None:
+        self.accounts.close()
         self.catalog.close()

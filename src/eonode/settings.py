@@ -8,7 +8,7 @@ message that names the setting, so nothing half-configured ever starts.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -83,6 +83,46 @@ class Settings(BaseSettings):
         200.0, ge=2, description="Largest unpacked/packed size ratio once past 256 MiB (decompression bombs)."
     )
 
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Key that signs download links and CSRF tokens (at least 32 characters); default: "
+        "generated on first start and kept in the node's database, shared by all its processes.",
+    )
+    smtp_host: str | None = Field(
+        None, description="SMTP server for e-mail (codes, notices); unset: mails go to the outbox folder and the log."
+    )
+    smtp_port: int = Field(25, ge=1, le=65535, description="SMTP server port.")
+    smtp_security: Literal["none", "starttls", "ssl"] = Field("none", description="SMTP transport security.")
+    smtp_username: str | None = Field(None, description="SMTP login name (when the server needs one).")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password.")
+    mail_from: str = Field("eonode <noreply@localhost>", description="Sender address of the node's e-mail.")
+    outbox_dir: Path | None = Field(
+        None, description="Where mails are written when no SMTP server is set; default: <data_dir>/outbox."
+    )
+    code_minutes: float = Field(10.0, gt=0, le=1440, description="How long an e-mailed verification code is valid.")
+    code_attempts: int = Field(5, ge=1, le=100, description="Wrong entries after which a code is void.")
+    code_sends_per_hour: int = Field(5, ge=1, le=1000, description="Codes one e-mail address may be sent per hour.")
+    code_resend_seconds: float = Field(60.0, ge=0, description="Least wait between two codes to one address.")
+    password_min_length: int = Field(8, ge=6, le=128, description="Shortest password accepted.")
+    session_days: float = Field(14.0, gt=0, le=365, description="How long a portal login lasts.")
+    cookie_secure: bool | None = Field(
+        None, description="Send cookies over HTTPS only; default: when public_url is https."
+    )
+    login_failures: int = Field(5, ge=1, le=100, description="Failed logins of an account before it is locked.")
+    login_lock_seconds: float = Field(
+        60.0, ge=0, description="First lock after too many failed logins; it doubles with each further failure (≤ 1 h)."
+    )
+    signed_link_days: float = Field(7.0, gt=0, le=90, description="How long a signed download link stays valid.")
+    default_visibility: Literal["public", "registered"] = Field(
+        "public", description="Metadata visibility of collections with no policy of their own."
+    )
+    default_data_access: Literal["open", "registered", "approval", "purchase", "none"] = Field(
+        "registered", description="Data access of collections with no policy of their own."
+    )
+    first_admin: bool = Field(
+        True, description="On first start with no administrator, create `admin` with a one-time password (printed)."
+    )
+
     @field_validator("log_level")
     @classmethod
     def _log_level(cls, value: str) -> str:
@@ -120,6 +160,13 @@ class Settings(BaseSettings):
             raise ValueError("admin_token must be at least 16 characters")
         return value
 
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("secret_key must be at least 32 characters")
+        return value
+
     @field_validator("public_url")
     @classmethod
     def _public_url(cls, value: str | None) -> str | None:
@@ -134,6 +181,10 @@ class Settings(BaseSettings):
     def _consistent(self) -> Settings:
         if self.default_limit > self.max_limit:
             raise ValueError(f"default_limit ({self.default_limit}) exceeds max_limit ({self.max_limit})")
+        if self.smtp_password is not None and not self.smtp_username:
+            raise ValueError("smtp_password is set but smtp_username is not")
+        if self.smtp_security != "none" and not self.smtp_host:
+            raise ValueError(f"smtp_security is {self.smtp_security!r} but no smtp_host is set")
         return self
 
     # -- derived values -----------------------------------------------------------------------
@@ -161,6 +212,16 @@ class Settings(BaseSettings):
     def work_dir(self) -> Path:
         """Scratch space for ingestion (inside the data dir: nothing is written elsewhere)."""
         return (self.data_dir / "tmp").resolve()
+
+    @property
+    def effective_outbox_dir(self) -> Path:
+        return (self.outbox_dir or self.data_dir / "outbox").resolve()
+
+    @property
+    def secure_cookies(self) -> bool:
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return bool(self.public_url and self.public_url.startswith("https://"))
 
     @property
     def is_sqlite(self) -> bool:

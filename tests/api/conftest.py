@@ -17,7 +17,9 @@ TOKEN = "test-admin-token-0123456789"
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
     data_dir: Path = tmp_path_factory.mktemp("node")
-    node = Node.open(load_settings(data_dir=data_dir, admin_token=TOKEN, max_body_bytes=64 * 1024))
+    node = Node.open(
+        load_settings(data_dir=data_dir, admin_token=TOKEN, max_body_bytes=64 * 1024, default_data_access="open")
+    )
     populate(node.catalog, node.blobs, 80, seed=11)
     yield node
     node.close()

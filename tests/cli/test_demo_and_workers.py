@@ -48,19 +48,23 @@ def test_demo_announces_its_url_and_serves_scenes(tmp_path: Path) -> None:
         assert page.status_code == 200 and "Latest acquisitions" in page.text
         found = httpx.get(f"http://127.0.0.1:{port}/search", trust_env=False).json()
         assert found["numberMatched"] == 40
-        # The demo node watches its inbox: a delivered package appears, its bytes downloadable.
-        package = generate_package("gf2-pms", 900, out_dir=tmp_path / "delivery")
+        # The demo node watches its inbox: a delivered package appears, its bytes downloadable
+        # (GF-1 WFV data is open on the demo node; GF-2 data needs an approved account).
+        package = generate_package("gf1-wfv", 900, out_dir=tmp_path / "delivery")
         inbox = tmp_path / "demo" / "inbox"
         shutil.copy(package, inbox / f"{package.name}.part")
         os.rename(inbox / f"{package.name}.part", inbox / package.name)
         item_id = package.name.removesuffix(".tar.gz")
-        url = f"http://127.0.0.1:{port}/collections/gf2-pms-l1a/items/{item_id}"
+        url = f"http://127.0.0.1:{port}/collections/gf1-wfv-l1a/items/{item_id}"
         deadline = time.monotonic() + 60
         while (response := httpx.get(url, trust_env=False)).status_code == 404 and time.monotonic() < deadline:
             time.sleep(0.2)
         assert response.status_code == 200
         data = httpx.get(response.json()["assets"]["data"]["href"], trust_env=False)
         assert hashlib.sha256(data.content).digest() == hashlib.sha256(package.read_bytes()).digest()
+        gf2 = httpx.get(f"http://127.0.0.1:{port}/collections/gf2-pms-l1a/items", trust_env=False).json()
+        gf2_data = httpx.get(gf2["features"][0]["assets"]["data"]["href"], trust_env=False)
+        assert gf2_data.status_code == 401 and "sign in" in gf2_data.json()["description"]
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(20)

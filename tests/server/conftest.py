@@ -47,7 +47,13 @@ class NodeProcess:
 def start_node(data_dir: Path, *extra: str, env: dict[str, str] | None = None) -> NodeProcess:
     port = free_port()
     cmd = [sys.executable, "-m", "eonode", "serve", "--data-dir", str(data_dir), "--port", str(port), *extra]
-    full_env = {**os.environ, "EONODE_ADMIN_TOKEN": ADMIN_TOKEN, "EONODE_LOG_LEVEL": "warning", **(env or {})}
+    full_env = {
+        **os.environ,
+        "EONODE_ADMIN_TOKEN": ADMIN_TOKEN,
+        "EONODE_LOG_LEVEL": "warning",
+        "EONODE_DEFAULT_DATA_ACCESS": "open",
+        **(env or {}),
+    }
     process = subprocess.Popen(cmd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

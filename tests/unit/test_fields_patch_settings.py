@@ -69,6 +69,17 @@ def test_settings_refuse_contradictions(monkeypatch: pytest.MonkeyPatch, tmp_pat
     with pytest.raises(ConfigError, match="port"):
         load_settings()
     monkeypatch.delenv("EONODE_PORT")
-    settings = load_settings(data_dir=tmp_path, database_url="postgresql://u:secret@h/db")
-    assert settings.database_url == "postgresql+psycopg://u:secret@h/db"
-    assert "secret" not in str(settings.masked())
+    settings = load_settings(
+        data_dir=tmp_path,
+        database_url="postgresql://u:pw-sesame@h/db",
+        smtp_username="mailer",
+        smtp_password="mail-sesame",
+        secret_key="k" * 40,
+    )
+    assert settings.database_url == "postgresql+psycopg://u:pw-sesame@h/db"
+    shown = str(settings.masked())
+    assert "sesame" not in shown and "k" * 40 not in shown
+    with pytest.raises(ConfigError, match="smtp_password"):
+        load_settings(smtp_password="x")
+    with pytest.raises(ConfigError, match="secret_key"):
+        load_settings(secret_key="short")

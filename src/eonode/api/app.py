@@ -11,8 +11,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
 from eonode import __version__
-from eonode.api import assets, errors, openapi, search, stac, transactions
+from eonode.api import account_pages, admin, assets, auth, errors, feed, me, openapi, search, stac, transactions
 from eonode.api.limits import BodyLimit
+from eonode.api.principal import AccessMiddleware
 from eonode.node import Node
 
 
@@ -54,8 +55,9 @@ def create_app(node: Node, *, close_node: bool = False) -> FastAPI:
     app.state.node = node
     errors.install(app)
     openapi.install(app)
-    for module in (stac, search, transactions, assets):
+    for module in (stac, search, transactions, assets, feed, auth, me, admin, account_pages):
         app.include_router(module.router)
+    app.add_middleware(AccessMiddleware, node=node)  # innermost: CORS and size limits apply to its refusals
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     origins = [o.strip() for o in node.settings.cors_origins.split(",") if o.strip()]
     if origins:

@@ -1,19 +1,36 @@
-"""Asset bytes: ``GET``/``HEAD`` with Range (206), ETag = sha256, conditional requests."""
+"""Asset bytes: ``GET``/``HEAD`` with Range (206), ETag = sha256, conditional requests — behind
+the access decision and the quotas.
+
+Previews (thumbnail, browse, metadata files) are part of the metadata: whoever may see the
+collection may fetch them, uncounted. Data assets need the collection's data access, a free
+download slot and bytes left in the day's quota; every byte sent is counted in the download
+history of whoever asked (or of the signed link's owner).
+"""
 
 from __future__ import annotations
 
 import mimetypes
+import time
+from collections.abc import AsyncIterator, Iterator
 
+import anyio
 from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
+from eonode.accounts.access import refuse
+from eonode.accounts.permissions import Action
+from eonode.accounts.quotas import HEARTBEAT_SECONDS, Quotas
 from eonode.api.deps import node_of
+from eonode.api.principal import principal_of
 from eonode.api.ranges import parse_range
+from eonode.api.scope import require_visible
 from eonode.errors import AssetNotFound, BlobNotFound
 from eonode.storage.store import blob_digest
 
 router = APIRouter()
+
+PREVIEW_ROLES = frozenset({"thumbnail", "overview", "metadata", "visual"})
 
 
 def _filename(item_id: str, key: str, media_type: str) -> str:
@@ -23,6 +40,11 @@ def _filename(item_id: str, key: str, media_type: str) -> str:
     return f"{item_id}-{key}{ext}"
 
 
+def is_preview(asset: dict[str, object]) -> bool:
+    roles = asset.get("roles") or []
+    return isinstance(roles, list) and bool(PREVIEW_ROLES.intersection(roles)) and "data" not in roles
+
+
 ASSET_PATH = "/collections/{collection_id}/items/{item_id}/assets/{key}"
 
 
@@ -30,10 +52,15 @@ ASSET_PATH = "/collections/{collection_id}/items/{item_id}/assets/{key}"
 @router.head(ASSET_PATH, operation_id="head_asset", summary="Size and ETag of an asset")
 async def get_asset(request: Request, collection_id: str, item_id: str, key: str) -> Response:
     node = node_of(request)
+    principal = principal_of(request)
+    await require_visible(request, collection_id)
     stored = await run_in_threadpool(node.catalog.get_item, collection_id, item_id)
     asset = stored.doc.get("assets", {}).get(key)
     if asset is None:
         raise AssetNotFound(f"item {item_id!r} has no asset {key!r}")
+    counted = not is_preview(asset)
+    if counted:
+        refuse(await run_in_threadpool(node.accounts.access.decide, principal, Action.DOWNLOAD, collection_id))
     digest = blob_digest(asset.get("href", ""))
     if digest is None:
         raise BlobNotFound(f"the bytes of asset {key!r} are not held by this node; they are at {asset['href']}")
@@ -60,9 +87,34 @@ async def get_asset(request: Request, collection_id: str, item_id: str, key: str
         status = 206
         headers["Content-Range"] = f"bytes {start}-{end}/{info.size}"
     headers["Content-Length"] = str(max(0, end - start + 1))
-    if request.method == "HEAD":
+    if request.method == "HEAD":  # a status check: never counted
         return Response(status_code=status, headers=headers, media_type=media_type)
     if info.size == 0:
         return Response(b"", status_code=status, headers=headers, media_type=media_type)
     chunks = node.blobs.read(digest, start, end)
-    return StreamingResponse(chunks, status_code=status, headers=headers, media_type=media_type)
+    if not counted:
+        return StreamingResponse(chunks, status_code=status, headers=headers, media_type=media_type)
+    quotas = node.accounts.quotas
+    download_id = await run_in_threadpool(
+        lambda: quotas.begin_download(
+            principal, collection=collection_id, item=item_id, asset=key, start=start, end=end
+        )
+    )
+    body = _counted(chunks, quotas, download_id, end - start + 1)
+    return StreamingResponse(body, status_code=status, headers=headers, media_type=media_type)
+
+
+async def _counted(chunks: Iterator[bytes], quotas: Quotas, download_id: int, length: int) -> AsyncIterator[bytes]:
+    """Stream ``chunks``, recording the bytes sent (every few seconds, and at the end however it ends)."""
+    sent = 0
+    last = time.monotonic()
+    try:
+        async for chunk in iterate_in_threadpool(chunks):
+            yield chunk
+            sent += len(chunk)
+            if time.monotonic() - last >= HEARTBEAT_SECONDS:
+                last = time.monotonic()
+                await run_in_threadpool(quotas.progress, download_id, sent)
+    finally:
+        with anyio.CancelScope(shield=True):
+            await run_in_threadpool(lambda: quotas.finish(download_id, sent, complete=sent >= length))

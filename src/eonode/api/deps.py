@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import hmac
-
 from fastapi import Request
 
-from eonode.errors import Forbidden, Unauthorized
 from eonode.node import Node
 
 
@@ -25,13 +22,9 @@ def wants_html(request: Request) -> bool:
 
 
 def require_writer(request: Request) -> None:
-    """Catalogue writes need the admin token until accounts and roles exist."""
-    token = node_of(request).settings.admin_token
-    if token is None:
-        raise Forbidden("catalogue writes over HTTP are disabled on this node (no admin token is configured)")
-    header = request.headers.get("authorization", "")
-    scheme, _, given = header.partition(" ")
-    if scheme.lower() != "bearer" or not given:
-        raise Unauthorized("catalogue writes need 'Authorization: Bearer <admin token>'")
-    if not hmac.compare_digest(given.strip().encode(), token.get_secret_value().encode()):
-        raise Unauthorized("the admin token is not valid")
+    """Catalogue writes are for operators and administrators (an API key, a session, or the
+    node's admin token)."""
+    from eonode.accounts.permissions import Action
+    from eonode.api.principal import principal_of
+
+    node_of(request).accounts.access.require(principal_of(request), Action.WRITE_CATALOG)

@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from eonode.api.responses import JsonResponse
-from eonode.errors import EonodeError, RangeNotSatisfiable
+from eonode.errors import EonodeError
 
 log = logging.getLogger("eonode.api")
 
@@ -24,6 +24,8 @@ _HTTP_CODES = {
     409: "Conflict",
     413: "PayloadTooLarge",
     415: "UnsupportedMediaType",
+    422: "Unprocessable",
+    429: "TooManyRequests",
 }
 
 
@@ -35,8 +37,7 @@ async def _eonode_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, EonodeError)
     if exc.status >= 500:
         log.error("%s: %s", exc.code, exc.description)
-    headers = {"Content-Range": f"bytes */{exc.size}"} if isinstance(exc, RangeNotSatisfiable) else None
-    return error_response(exc.status, exc.code, exc.description, headers)
+    return error_response(exc.status, exc.code, exc.description, exc.headers() or None)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> Response:

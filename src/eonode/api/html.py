@@ -14,6 +14,8 @@ from starlette.responses import HTMLResponse
 
 from eonode.api.deps import node_of
 from eonode.api.links import Urls
+from eonode.api.principal import principal_of
+from eonode.api.scope import EMPTY, restrict
 from eonode.models.search import SearchQuery
 
 _STYLE = """
@@ -34,7 +36,8 @@ async def landing_page(request: Request, collections: list[dict[str, Any]]) -> H
     node = node_of(request)
     urls = Urls.of(request, node.settings)
     counts = {c["id"]: await run_in_threadpool(node.catalog.item_count, c["id"]) for c in collections}
-    latest = await run_in_threadpool(node.catalog.search, SearchQuery(limit=20))
+    query = await restrict(request, SearchQuery(limit=20))
+    latest = EMPTY if query is None else await run_in_threadpool(node.catalog.search, query)
     coll_rows = []
     for c in collections:
         interval = (c.get("extent", {}).get("temporal", {}).get("interval") or [[None, None]])[0]
@@ -65,6 +68,14 @@ async def landing_page(request: Request, collections: list[dict[str, Any]]) -> H
                 {3},
             )
         )
+    principal = principal_of(request)
+    if principal.user is not None and principal.via == "session":
+        account = f'<a href="{escape(urls.path("account"))}">My account ({escape(principal.user.username)})</a>'
+    else:
+        account = (
+            f'<a href="{escape(urls.path("account", "login"))}">Log in</a>'
+            f'<a href="{escape(urls.path("account", "register"))}">Register</a>'
+        )
     page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{escape(node.settings.title)}</title>
 <style>{_STYLE}</style></head><body>
@@ -72,7 +83,8 @@ async def landing_page(request: Request, collections: list[dict[str, Any]]) -> H
 <nav><a href="{escape(urls.path("api.html"))}">API documentation</a>
 <a href="{escape(urls.root)}?f=json">STAC landing page</a>
 <a href="{escape(urls.path("search"))}">Search (JSON)</a>
-<a href="{escape(urls.path("queryables"))}">Queryables</a></nav>
+<a href="{escape(urls.path("queryables"))}">Queryables</a>
+{account}</nav>
 <h2>Collections</h2><table><thead><tr><th>ID</th><th>Title</th><th>Items</th><th>Time span</th></tr></thead>
 <tbody>{"".join(coll_rows) or "<tr><td colspan=4>No collections yet.</td></tr>"}</tbody></table>
 <h2>Latest acquisitions <small>({latest.number_matched:,} items in total)</small></h2>

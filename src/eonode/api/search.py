@@ -15,6 +15,7 @@ from eonode.api.deps import node_of
 from eonode.api.fields import apply_fields
 from eonode.api.links import Urls, decorate_item, link
 from eonode.api.responses import GeoJsonResponse
+from eonode.api.scope import EMPTY, require_visible, restrict
 from eonode.catalog.store import SearchPage
 from eonode.errors import InvalidParameter
 from eonode.models import search as search_params
@@ -68,8 +69,12 @@ def _get_links(urls: Urls, path: str, params: dict[str, str]) -> LinkMaker:
 
 
 async def _run(request: Request, query: SearchQuery) -> SearchPage:
+    """Search within what the principal may see (hidden collections match nothing, count nothing)."""
     node = node_of(request)
-    return await run_in_threadpool(node.catalog.search, query)
+    scoped = await restrict(request, query)
+    if scoped is None:
+        return EMPTY
+    return await run_in_threadpool(node.catalog.search, scoped)
 
 
 @router.get("/search", summary="Search items (GET)")
@@ -110,6 +115,7 @@ async def search_post(request: Request) -> Response:
 async def collection_items(request: Request, collection_id: str) -> Response:
     node = node_of(request)
     settings = node.settings
+    await require_visible(request, collection_id)
     await run_in_threadpool(node.catalog.get_collection, collection_id)  # 404 for unknown ids
     params = {k: v for k, v in _flat_params(request).items() if k in _FEATURES_PARAMS}
     query = search_params.from_get(params, settings.default_limit, settings.max_limit).restricted_to(collection_id)
@@ -128,6 +134,7 @@ async def collection_items(request: Request, collection_id: str) -> Response:
 @router.get("/collections/{collection_id}/items/{item_id}", summary="One item")
 async def get_item(request: Request, collection_id: str, item_id: str) -> Response:
     node = node_of(request)
+    await require_visible(request, collection_id)
     stored = await run_in_threadpool(node.catalog.get_item, collection_id, item_id)
     doc = decorate_item(stored.doc, Urls.of(request, node.settings))
     return GeoJsonResponse(doc, headers={"ETag": f'"{stored.etag}"'})

@@ -13,6 +13,7 @@ from eonode import STAC_VERSION
 from eonode.api.deps import node_of, wants_html
 from eonode.api.links import Urls, decorate_collection, link
 from eonode.api.responses import JsonResponse, SchemaJsonResponse
+from eonode.api.scope import require_visible, scope_of, visible_ids
 from eonode.catalog.properties import queryables_schema
 
 router = APIRouter()
@@ -85,7 +86,8 @@ def landing_document(request: Request, collections: list[dict[str, Any]]) -> dic
 @router.get("/", summary="Landing page")
 async def landing(request: Request) -> Response:
     node = node_of(request)
-    collections = await run_in_threadpool(node.catalog.list_collections)
+    scope = await scope_of(request)
+    collections = [c for c in await run_in_threadpool(node.catalog.list_collections) if scope.sees(c["id"])]
     if wants_html(request):
         from eonode.api.html import landing_page
 
@@ -102,7 +104,8 @@ async def conformance() -> Response:
 async def list_collections(request: Request) -> Response:
     node = node_of(request)
     urls = Urls.of(request, node.settings)
-    docs = await run_in_threadpool(node.catalog.list_collections)
+    scope = await scope_of(request)
+    docs = [d for d in await run_in_threadpool(node.catalog.list_collections) if scope.sees(d["id"])]
     return JsonResponse(
         {
             "collections": [decorate_collection(d, urls) for d in docs],
@@ -118,6 +121,7 @@ async def list_collections(request: Request) -> Response:
 @router.get("/collections/{collection_id}", summary="One collection")
 async def get_collection(request: Request, collection_id: str) -> Response:
     node = node_of(request)
+    await require_visible(request, collection_id)
     doc = await run_in_threadpool(node.catalog.get_collection, collection_id)
     return JsonResponse(decorate_collection(doc, Urls.of(request, node.settings)))
 
@@ -126,7 +130,8 @@ async def get_collection(request: Request, collection_id: str) -> Response:
 async def queryables(request: Request) -> Response:
     node = node_of(request)
     urls = Urls.of(request, node.settings)
-    extra = await run_in_threadpool(node.catalog.queryable_summaries)
+    within = await visible_ids(request)
+    extra = await run_in_threadpool(lambda: node.catalog.queryable_summaries(within=within))
     return SchemaJsonResponse(queryables_schema(urls.path("queryables"), f"{node.settings.title} queryables", extra))
 
 
@@ -134,6 +139,7 @@ async def queryables(request: Request) -> Response:
 async def collection_queryables(request: Request, collection_id: str) -> Response:
     node = node_of(request)
     urls = Urls.of(request, node.settings)
+    await require_visible(request, collection_id)
     extra = await run_in_threadpool(node.catalog.queryable_summaries, collection_id)
     url = urls.path("collections", collection_id, "queryables")
     return SchemaJsonResponse(queryables_schema(url, f"{collection_id} queryables", extra))

@@ -5,6 +5,7 @@ are read (see ``sqlite.py`` and ``postgis.py``).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -34,6 +35,10 @@ class SqlCatalogStore(ItemWrites):
         with self._reading() as conn:
             rows = conn.execute(select(collections.c.body).order_by(collections.c.id)).scalars().all()
         return [orjson.loads(b) for b in rows]
+
+    def collection_ids(self) -> list[str]:
+        with self._reading() as conn:
+            return list(conn.execute(select(collections.c.id).order_by(collections.c.id)).scalars())
 
     def get_collection(self, collection_id: str) -> Doc:
         with self._reading() as conn:
@@ -241,8 +246,12 @@ class SqlCatalogStore(ItemWrites):
             stmt = stmt.where(st.collection.in_(plan.collections))
         return int(conn.execute(stmt).scalar_one())
 
-    def queryable_summaries(self, collection_id: str | None = None) -> dict[str, dict[str, Any]]:
+    def queryable_summaries(
+        self, collection_id: str | None = None, *, within: Collection[str] | None = None
+    ) -> dict[str, dict[str, Any]]:
         docs = [self.get_collection(collection_id)] if collection_id else self.list_collections()
+        if within is not None:
+            docs = [d for d in docs if d.get("id") in within]
         out: dict[str, dict[str, Any]] = {}
         for doc in docs:
             for name, summary in (doc.get("summaries") or {}).items():

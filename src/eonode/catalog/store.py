@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -97,6 +97,10 @@ class CatalogStore(ABC):
     @abstractmethod
     def get_collection(self, collection_id: str) -> Doc: ...
 
+    def collection_ids(self) -> list[str]:
+        """The ids of all collections, in order (cheaper than their documents)."""
+        return [c["id"] for c in self.list_collections()]
+
     @abstractmethod
     def create_collection(self, doc: Doc) -> WriteResult:
         """Add a new collection; AlreadyExists if the id is taken."""
@@ -150,5 +154,8 @@ class CatalogStore(ABC):
         """Refresh the query planner's statistics (after a bulk load)."""
 
     @abstractmethod
-    def queryable_summaries(self, collection_id: str | None = None) -> dict[str, dict[str, Any]]:
-        """Extra queryables (JSON Schema per property) drawn from collection summaries."""
+    def queryable_summaries(
+        self, collection_id: str | None = None, *, within: Collection[str] | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """Extra queryables (JSON Schema per property) drawn from collection summaries
+        (of ``collection_id``, or of every collection, or of those in ``within``)."""

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from eonode import __version__
-from eonode.cli import admin, catalog, demo_data, ingest, serve
+from eonode.cli import admin, catalog, demo_data, ingest, serve, users
 from eonode.errors import EonodeError
 
 app = typer.Typer(
@@ -25,6 +25,9 @@ app.command("demo-data")(demo_data.demo_data)
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(admin.config_app, name="config")
 app.add_typer(admin.db_app, name="db")
+app.add_typer(users.user_app, name="user")
+app.add_typer(users.policy_app, name="policy")
+app.add_typer(users.quota_app, name="quota")
 
 _debug = False
 

@@ -52,6 +52,7 @@ def run_server(settings: Settings, announce: str | None = None) -> None:
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     open_catalog(settings).close()  # migrate once, before any worker starts
+    _first_admin(settings)
     if announce:
         _announce_when_ready(announce, f"http://{settings.host}:{settings.port}")
     common = dict(
@@ -90,6 +91,24 @@ def run_server(settings: Settings, announce: str | None = None) -> None:
     uvicorn.run(create_app(node, close_node=True), **common)  # type: ignore[arg-type]
 
 
+def _first_admin(settings: Settings) -> None:
+    """On a node without an administrator, make one and print its one-time password once."""
+    from eonode.accounts.services import AccountServices
+
+    services = AccountServices.open(settings)
+    try:
+        password = services.users.ensure_first_admin()
+    finally:
+        services.close()
+    if password:
+        print(
+            f"created the administrator account 'admin' with the one-time password {password}\n"
+            "  log in at /account/login and set your own password (it is not shown again)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
 def serve(
     data_dir: DataDir = None,
     host: Annotated[str | None, typer.Option(help="Address to bind [default: 127.0.0.1]")] = None,
@@ -119,6 +138,9 @@ def demo(
     try:
         if node.catalog.item_count() == 0:
             _ingest_demo_packages(node, packages)
+        from eonode.demo.policies import apply_demo_policies
+
+        apply_demo_policies(node)
     finally:
         node.close()
     print(f"drop packages into {settings.effective_inbox_dir} to ingest them", file=sys.stderr, flush=True)

@@ -1,0 +1,1 @@
+"""Accounts: users, verification codes, sessions, API keys, roles, collection policies, quotas."""

@@ -1,0 +1,318 @@
+"""The portal's account pages: register (with "send code"), verify, log in, log out, reset the
+password, and My account (profile, password, API keys, quota, downloads).
+
+Every form carries a CSRF token (double-submit: the signed ``eonode_csrf`` cookie and the same
+value in the form); a post without it is refused before anything happens.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from eonode.accounts import tokens
+from eonode.accounts.permissions import Action
+from eonode.accounts.quotas import human_bytes
+from eonode.api.auth import clear_login_cookies, client_ip, csrf_token_for, set_csrf_cookie, set_login_cookies
+from eonode.api.deps import node_of
+from eonode.api.principal import CSRF_COOKIE, SESSION_COOKIE, cookies_of, principal_of
+from eonode.errors import CsrfFailed, EonodeError, TooManyRequests
+from eonode.portal.rendering import render
+
+router = APIRouter(prefix="/account", include_in_schema=False)
+
+TITLES = {
+    "login": "Log in",
+    "register": "Register",
+    "verify": "Verify your e-mail",
+    "reset": "Reset your password",
+    "center": "My account",
+}
+
+
+def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    csrf = csrf_token_for(request)
+    principal = principal_of(request)
+    html = render(
+        f"account/{name}.html",
+        title=TITLES[name],
+        node_title=node_of(request).settings.title,
+        user=principal.user if principal.via == "session" else None,
+        csrf_token=csrf,
+        form=context.pop("form", {}),
+        **context,
+    )
+    response = HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+    set_csrf_cookie(request, response, csrf)
+    return response
+
+
+async def checked_form(request: Request) -> FormData:
+    """The posted form, once its CSRF token matches the cookie."""
+    form = await request.form()
+    given = form.get("csrf_token")
+    cookie = cookies_of(request.scope).get(CSRF_COOKIE)
+    if not tokens.csrf_ok(node_of(request).accounts.users.secret, cookie, given if isinstance(given, str) else None):
+        raise CsrfFailed()
+    return form
+
+
+def field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def _safe_next(target: str) -> str:
+    return target if target.startswith("/") and not target.startswith("//") else "/account"
+
+
+def _message(exc: EonodeError) -> str:
+    if isinstance(exc, TooManyRequests):
+        return exc.description
+    return exc.description
+
+
+# -- log in / out -------------------------------------------------------------------------------------------
+@router.get("/login")
+async def login_page(request: Request, next: str = "") -> Response:
+    return page(request, "login", next=next)
+
+
+@router.post("/login")
+async def login_post(request: Request) -> Response:
+    form = await checked_form(request)
+    users = node_of(request).accounts.users
+    try:
+        done = await run_in_threadpool(
+            lambda: users.login(
+                field(form, "username"),
+                field(form, "password"),
+                ip=client_ip(request),
+                user_agent=request.headers.get("user-agent", ""),
+            )
+        )
+    except EonodeError as exc:
+        return page(request, "login", exc.status, error=_message(exc), form={"username": field(form, "username")})
+    target = "/account" if done.user.must_change_password else _safe_next(field(form, "next"))
+    response = RedirectResponse(target, status_code=303)
+    set_login_cookies(request, response, done, csrf_token_for(request, fresh=True))
+    return response
+
+
+@router.post("/logout")
+async def logout_post(request: Request) -> Response:
+    await checked_form(request)
+    session = cookies_of(request.scope).get(SESSION_COOKIE)
+    if session:
+        await run_in_threadpool(node_of(request).accounts.users.logout, session, ip=client_ip(request))
+    response = RedirectResponse("/", status_code=303)
+    clear_login_cookies(response)
+    return response
+
+
+# -- register / verify / reset ----------------------------------------------------------------------------------
+@router.get("/register")
+async def register_page(request: Request) -> Response:
+    return page(request, "register")
+
+
+@router.post("/register")
+async def register_post(request: Request) -> Response:
+    form = await checked_form(request)
+    users = node_of(request).accounts.users
+    kept = {k: field(form, k) for k in ("username", "email", "code", "organisation", "country")}
+    try:
+        if field(form, "action") == "send_code":
+            sent = await run_in_threadpool(users.send_code, kept["email"], "register", ip=client_ip(request))
+            minutes = sent.expires_in // 60
+            return page(
+                request,
+                "register",
+                form=kept,
+                notice=f"A code was sent to {sent.email}; it is valid for {minutes} minutes.",
+            )
+        user = await run_in_threadpool(
+            lambda: users.register(
+                username=kept["username"],
+                email=kept["email"],
+                password=field(form, "password"),
+                password2=field(form, "password2"),
+                code=kept["code"] or None,
+                organisation=kept["organisation"],
+                country=kept["country"],
+                ip=client_ip(request),
+            )
+        )
+    except EonodeError as exc:
+        return page(request, "register", exc.status, error=_message(exc), form=kept)
+    if user.status.value == "pending":
+        return page(
+            request,
+            "verify",
+            form={"email": user.email},
+            notice=f"A code was sent to {user.email}; enter it to activate the account.",
+        )
+    return page(request, "login", 201, form={"username": user.username}, notice="Your account is ready: log in.")
+
+
+@router.get("/verify")
+async def verify_page(request: Request, email: str = "") -> Response:
+    return page(request, "verify", form={"email": email})
+
+
+@router.post("/verify")
+async def verify_post(request: Request) -> Response:
+    form = await checked_form(request)
+    users = node_of(request).accounts.users
+    email = field(form, "email")
+    try:
+        if field(form, "action") == "send_code":
+            await run_in_threadpool(users.send_code, email, "register", ip=client_ip(request))
+            return page(request, "verify", form={"email": email}, notice=f"A new code was sent to {email}.")
+        user = await run_in_threadpool(users.verify, email, field(form, "code"), ip=client_ip(request))
+    except EonodeError as exc:
+        return page(request, "verify", exc.status, error=_message(exc), form={"email": email})
+    return page(request, "login", form={"username": user.username}, notice="Your e-mail is verified: log in.")
+
+
+@router.get("/reset")
+async def reset_page(request: Request) -> Response:
+    return page(request, "reset")
+
+
+@router.post("/reset")
+async def reset_post(request: Request) -> Response:
+    form = await checked_form(request)
+    users = node_of(request).accounts.users
+    email = field(form, "email")
+    try:
+        if field(form, "action") == "send_code":
+            await run_in_threadpool(users.send_code, email, "reset", ip=client_ip(request))
+            return page(
+                request,
+                "reset",
+                form={"email": email},
+                notice=f"If {email} belongs to an account, a code was sent to it.",
+            )
+        user = await run_in_threadpool(
+            lambda: users.reset_password(
+                email, field(form, "code"), field(form, "password"), field(form, "password2"), ip=client_ip(request)
+            )
+        )
+    except EonodeError as exc:
+        return page(request, "reset", exc.status, error=_message(exc), form={"email": email})
+    return page(request, "login", form={"username": user.username}, notice="Your password is changed: log in.")
+
+
+# -- My account -------------------------------------------------------------------------------------------------
+def _signed_in(request: Request) -> Response | None:
+    if principal_of(request).via != "session":
+        return RedirectResponse(f"/account/login?next={request.url.path}", status_code=303)
+    return None
+
+
+@router.get("")
+async def center(request: Request, error: str = "", new_key: str = "") -> Response:
+    redirect = _signed_in(request)
+    if redirect:
+        return redirect
+    return await _center(request, error=error)
+
+
+async def _center(request: Request, status: int = 200, **extra: Any) -> Response:
+    node = node_of(request)
+    principal = principal_of(request)
+    user = principal.user
+    assert user is not None
+
+    def gather() -> dict[str, Any]:
+        accounts = node.accounts
+        usage = accounts.quotas.usage(principal)
+        rows = []
+        for name in ("bytes_per_day", "concurrent_downloads", "requests_per_minute"):
+            q = dict(usage[name])  # type: ignore[call-overload]
+            if name == "bytes_per_day":
+                q["used"] = human_bytes(int(q["used"]))
+                q["limit"] = "unlimited" if q["limit"] is None else human_bytes(int(q["limit"]))
+            elif q["limit"] is None:
+                q["limit"] = "unlimited"
+            q["reset"] = (q["reset"] or "")[:16].replace("T", " ")
+            rows.append((name.replace("_", " "), q))
+        return {
+            "keys": accounts.store.list_keys(user.id),
+            "downloads": accounts.store.list_downloads(user_id=user.id, limit=20),
+            "quota_rows": rows,
+        }
+
+    return page(request, "center", status, **(await run_in_threadpool(gather)), **extra)
+
+
+@router.post("/password")
+async def password_post(request: Request) -> Response:
+    form = await checked_form(request)
+    redirect = _signed_in(request)
+    if redirect:
+        return redirect
+    node = node_of(request)
+    principal = principal_of(request)
+    assert principal.user is not None
+    try:
+        node.accounts.access.require(principal, Action.CHANGE_PASSWORD, owner=principal.user.id)
+        await run_in_threadpool(
+            lambda: node.accounts.users.change_password(
+                principal.user,  # type: ignore[arg-type]
+                field(form, "current"),
+                field(form, "password"),
+                field(form, "password2"),
+                ip=client_ip(request),
+            )
+        )
+    except EonodeError as exc:
+        return await _center(request, exc.status, error=_message(exc))
+    response = page(
+        request, "login", form={"username": principal.user.username}, notice="Password changed: log in again."
+    )
+    clear_login_cookies(response)
+    return response
+
+
+@router.post("/keys")
+async def key_post(request: Request) -> Response:
+    form = await checked_form(request)
+    redirect = _signed_in(request)
+    if redirect:
+        return redirect
+    node = node_of(request)
+    principal = principal_of(request)
+    assert principal.user is not None
+    try:
+        node.accounts.access.require(principal, Action.MANAGE_ACCOUNT, owner=principal.user.id)
+        _key, secret = await run_in_threadpool(
+            lambda: node.accounts.users.create_key(principal.user, field(form, "name"), ip=client_ip(request))  # type: ignore[arg-type]
+        )
+    except EonodeError as exc:
+        return await _center(request, exc.status, error=_message(exc))
+    return await _center(request, 201, new_key=secret, notice="Key created: copy it now, it is not shown again.")
+
+
+@router.post("/keys/{key_id}/revoke")
+async def key_revoke(request: Request, key_id: int) -> Response:
+    await checked_form(request)
+    redirect = _signed_in(request)
+    if redirect:
+        return redirect
+    node = node_of(request)
+    principal = principal_of(request)
+    assert principal.user is not None
+    try:
+        node.accounts.access.require(principal, Action.MANAGE_ACCOUNT, owner=principal.user.id)
+        await run_in_threadpool(
+            lambda: node.accounts.users.revoke_key(principal.user, key_id, ip=client_ip(request))  # type: ignore[arg-type]
+        )
+    except EonodeError as exc:
+        return await _center(request, exc.status, error=_message(exc))
+    return RedirectResponse("/account", status_code=303)
