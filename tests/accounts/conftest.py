@@ -140,7 +140,10 @@ def make_env(backend: Backend) -> Iterator[Callable[..., Env]]:
     wiper = AccountStore(backend.settings().effective_database_url)
     with wiper.write() as conn:
         for table in ACCOUNT_TABLES:
-            conn.execute(delete(table))
+            if table is not account_tables.rate_counters:
+                conn.execute(delete(table))
+    with wiper.counting() as conn:  # the counters have a file of their own on SQLite
+        conn.execute(delete(account_tables.rate_counters))
     wiper.close()
 
     def make(*, clock: FakeClock | None = None, record_mail: bool = True, **overrides: Any) -> Env:

@@ -158,7 +158,7 @@ def test_a_freed_registration_leaves_nothing_to_its_successor(env: Env) -> None:
 
 # -- quotas -------------------------------------------------------------------------------------------
 def test_requests_per_minute_limit_and_reset(env: Env) -> None:
-    env.store.put_role_quota(Role.USER, QuotaLimits(None, None, 3))
+    env.quotas.set_role_limits(Role.USER, QuotaLimits(None, None, 3))
     ada, bob = env.principal(env.add("ada")), env.principal(env.add("bob"))
     for _ in range(3):
         env.quotas.count_request(ada)
@@ -184,7 +184,7 @@ def test_requests_per_minute_limit_and_reset(env: Env) -> None:
 
 
 def test_anonymous_requests_count_per_address(env: Env) -> None:
-    env.store.put_role_quota(Role.ANONYMOUS, QuotaLimits(None, None, 2))
+    env.quotas.set_role_limits(Role.ANONYMOUS, QuotaLimits(None, None, 2))
     one, two = ANON, Principal(Role.ANONYMOUS, "192.0.2.2")
     env.quotas.count_request(one)
     env.quotas.count_request(one)
@@ -201,10 +201,10 @@ def test_unlimited_roles_store_no_counters(env: Env) -> None:
         assert env.quotas.limits(who).requests_per_minute is None
         for _ in range(20):
             env.quotas.count_request(who)
-    with env.store.read() as conn:
+    with env.store.counting() as conn:
         assert conn.execute(select(func.count()).select_from(rate_counters)).scalar_one() == 0
     env.quotas.count_request(roles[Role.USER])  # a limited role does count
-    with env.store.read() as conn:
+    with env.store.counting() as conn:
         assert conn.execute(select(func.count()).select_from(rate_counters)).scalar_one() == 1
 
 
@@ -213,7 +213,7 @@ def begin(env: Env, who: Principal, start: int = 0, end: int = 99, item: str = "
 
 
 def test_concurrent_downloads_are_limited(env: Env) -> None:
-    env.store.put_role_quota(Role.USER, QuotaLimits(None, 2, None))
+    env.quotas.set_role_limits(Role.USER, QuotaLimits(None, 2, None))
     ada, bob = env.add("ada"), env.add("bob")
     me = env.principal(ada)
     first, _second = begin(env, me), begin(env, me, item="item-2")
@@ -235,7 +235,7 @@ def test_concurrent_downloads_are_limited(env: Env) -> None:
 
 
 def test_a_download_without_heartbeat_stops_counting(env: Env) -> None:
-    env.store.put_role_quota(Role.USER, QuotaLimits(None, 2, None))
+    env.quotas.set_role_limits(Role.USER, QuotaLimits(None, 2, None))
     ada = env.add("ada")
     me = env.principal(ada)
     alive, dead = begin(env, me), begin(env, me, item="item-2")
@@ -256,7 +256,7 @@ def test_a_download_without_heartbeat_stops_counting(env: Env) -> None:
 
 
 def test_bytes_per_day_limit_and_reset_at_midnight(env: Env) -> None:
-    env.store.put_role_quota(Role.USER, QuotaLimits(1000, None, None))
+    env.quotas.set_role_limits(Role.USER, QuotaLimits(1000, None, None))
     me = env.principal(env.add("ada"))
     running = begin(env, me, 0, 599)
     with pytest.raises(QuotaExceeded, match="needs 401 B"):  # a running download holds its whole range
@@ -287,7 +287,7 @@ def test_bytes_per_day_limit_and_reset_at_midnight(env: Env) -> None:
 
 
 def test_a_user_override_beats_the_role_limits(env: Env) -> None:
-    env.store.put_role_quota(Role.USER, QuotaLimits(1000, 1, 100))
+    env.quotas.set_role_limits(Role.USER, QuotaLimits(1000, 1, 100))
     ada, bob = env.add("ada"), env.add("bob")
     override = QuotaOverride(
         bytes_per_day=None, requests_per_minute=2, given=frozenset({"bytes_per_day", "requests_per_minute"})
@@ -318,7 +318,7 @@ def test_a_user_override_beats_the_role_limits(env: Env) -> None:
 
 
 def test_usage_reports_limits_use_and_resets_without_counting(env: Env) -> None:
-    env.store.put_role_quota(Role.USER, QuotaLimits(1000, 2, 10))
+    env.quotas.set_role_limits(Role.USER, QuotaLimits(1000, 2, 10))
     me = env.principal(env.add("ada"))
     env.quotas.count_request(me)
     env.quotas.count_request(me)

@@ -3,6 +3,7 @@ the one decision (:func:`eonode.accounts.permissions.decide`)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,6 +15,7 @@ from eonode.errors import AccessDenied, CollectionNotFound, InvalidParameter, Un
 from eonode.settings import Settings
 
 GRANT_KINDS = ("approval", "purchase")
+POLICY_CACHE_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +54,20 @@ class AccessControl:
     def __init__(self, store: AccountStore, settings: Settings, clock: Callable[[], datetime]) -> None:
         self.store, self.clock = store, clock
         self.default = (Visibility(settings.default_visibility), DataAccess(settings.default_data_access))
+        self._cache: tuple[float, dict[str, CollectionPolicy]] = (float("-inf"), {})
+
+    def policies(self) -> dict[str, CollectionPolicy]:
+        """The stored policies, re-read at most once a second (every catalogue request needs them).
+        A change made through this object applies at once; other processes see it within a second."""
+        read_at, stored = self._cache
+        if time.monotonic() - read_at >= POLICY_CACHE_SECONDS:
+            stored = self.store.policies()
+            self._cache = (time.monotonic(), stored)
+        return stored
 
     # -- facts ---------------------------------------------------------------------------------------------
     def policy(self, collection: str, stored: dict[str, CollectionPolicy] | None = None) -> CollectionPolicy:
-        found = (stored if stored is not None else self.store.policies()).get(collection)
+        found = (stored if stored is not None else self.policies()).get(collection)
         return found or CollectionPolicy(collection, self.default[0], self.default[1], explicit=False)
 
     def grants(self, principal: Principal) -> frozenset[tuple[str, str]]:
@@ -79,7 +91,7 @@ class AccessControl:
 
     def scope(self, principal: Principal) -> Scope:
         """What ``principal`` may see, decided per collection policy (plus the default for the rest)."""
-        stored = self.store.policies()
+        stored = self.policies()
         default = CollectionPolicy("*", self.default[0], self.default[1], explicit=False)
         seen = {c: decide(principal, Action.SEE, policy=p).allowed for c, p in stored.items()}
         if decide(principal, Action.SEE, policy=default).allowed:
@@ -114,6 +126,7 @@ class AccessControl:
         policy = CollectionPolicy(collection, vis, access, role_set)
         now = self.clock()
         self.store.put_policy(policy, by=actor, now=now)
+        self._cache = (float("-inf"), {})
         self.store.audit(
             "policy.change",
             actor=actor,
@@ -128,6 +141,7 @@ class AccessControl:
     def reset_policy(self, collection: str, *, actor: str, ip: str = "") -> CollectionPolicy:
         before = self.policy(collection)
         self.store.delete_policy(collection)
+        self._cache = (float("-inf"), {})
         self.store.audit(
             "policy.reset", actor=actor, subject=collection, ip=ip, now=self.clock(), before=before.public()
         )

@@ -3,6 +3,10 @@
 SQLite: one writer connection (``BEGIN IMMEDIATE``, so write transactions of the accounts and
 the catalogue queue on the database lock instead of deadlocking) and a few readers.
 PostgreSQL: one pooled engine; counters commit without waiting for the WAL flush.
+
+Request counters change every second on a busy node. On SQLite they live in a file of their own
+(``counters.sqlite`` beside the catalogue): a write to the catalogue file makes every reader
+connection drop its page cache, and the catalogue's readers should keep theirs.
 """
 
 from __future__ import annotations
@@ -14,8 +18,15 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import OperationalError
 
-from eonode.db.engine import postgres_engine, sqlite_engine
+from eonode.db.engine import postgres_engine, sqlite_engine, sqlite_path
 from eonode.errors import DatabaseError
+
+# The same table as migration 0002 makes in PostgreSQL (a counter file needs no migrations: it
+# holds only the current minute's counts and may be deleted at any time).
+COUNTERS_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS rate_counters "
+    '(key TEXT NOT NULL, "window" BIGINT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (key, "window"))'
+)
 
 
 class AccountDb:
@@ -28,8 +39,17 @@ class AccountDb:
             self._write_engine = self._read_engine = postgres_engine(url, pool_size=pool_size)
         # SQLite has one writer connection: threads queue here rather than time out in the pool.
         self._write_lock: AbstractContextManager[object] = threading.Lock() if self.sqlite else nullcontext()
+        self._counter_engine: Engine | None = None
+        self._counter_lock = threading.Lock()
+        if self.sqlite:
+            path = sqlite_path(url).with_name("counters.sqlite")
+            self._counter_engine = sqlite_engine(f"sqlite:///{path}", writer=True, pool_size=1, cache_mib=2)
+            with self._counter_engine.connect() as conn, conn.begin():
+                conn.exec_driver_sql(COUNTERS_SCHEMA)
 
     def close(self) -> None:
+        if self._counter_engine is not None:
+            self._counter_engine.dispose()
         self._read_engine.dispose()
         if self._write_engine is not self._read_engine:
             self._write_engine.dispose()
@@ -52,3 +72,16 @@ class AccountDb:
                 yield conn
         except OperationalError as exc:
             raise DatabaseError(f"the accounts database is unavailable: {exc.orig}") from None
+
+    @contextmanager
+    def counting(self) -> Iterator[Connection]:
+        """A transaction on the request counters (their own file on SQLite)."""
+        if self._counter_engine is None:
+            with self.write(relaxed=True) as conn:
+                yield conn
+            return
+        try:
+            with self._counter_lock, self._counter_engine.connect() as conn, conn.begin():
+                yield conn
+        except OperationalError as exc:
+            raise DatabaseError(f"the counters database is unavailable: {exc.orig}") from None

@@ -7,14 +7,17 @@ Days are UTC days; minutes are clock minutes. Over a limit the caller gets ``Quo
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from eonode.accounts.counters import RequestCounter
 from eonode.accounts.model import Principal, QuotaLimits, Role
 from eonode.accounts.store import AccountStore
 from eonode.errors import QuotaExceeded
 
 GIB = 1024**3
+CACHE_SECONDS = 1.0
 STALE = timedelta(minutes=2)  # a download whose heartbeat is older has died and no longer counts
 HEARTBEAT_SECONDS = 5.0
 
@@ -39,14 +42,28 @@ def human_bytes(n: int) -> str:
 class Quotas:
     def __init__(self, store: AccountStore, clock: Callable[[], datetime]) -> None:
         self.store, self.clock = store, clock
+        self.requests = RequestCounter(store.count_request)
+        self._role_rows: tuple[float, dict[Role, QuotaLimits]] = (float("-inf"), {})
 
     # -- limits -----------------------------------------------------------------------------------------
+    def _stored_role_limits(self) -> dict[Role, QuotaLimits]:
+        """The roles' stored limits, re-read at most once a second (every request needs them)."""
+        read_at, rows = self._role_rows
+        if time.monotonic() - read_at >= CACHE_SECONDS:
+            rows = self.store.role_quota_rows()
+            self._role_rows = (time.monotonic(), rows)
+        return rows
+
     def role_limits(self) -> dict[Role, QuotaLimits]:
-        stored = self.store.role_quota_rows()
+        stored = self._stored_role_limits()
         return {role: stored.get(role, default) for role, default in DEFAULT_ROLE_QUOTAS.items()}
 
+    def set_role_limits(self, role: Role, limits: QuotaLimits) -> None:
+        self.store.put_role_quota(role, limits)
+        self._role_rows = (float("-inf"), {})  # this process sees it at once; others within a second
+
     def limits(self, principal: Principal) -> QuotaLimits:
-        base = self.store.role_quota_rows().get(principal.role) or DEFAULT_ROLE_QUOTAS[principal.role]
+        base = self._stored_role_limits().get(principal.role) or DEFAULT_ROLE_QUOTAS[principal.role]
         if principal.user is None:
             return base
         return base.merged(self.store.user_quota(principal.user.id))
@@ -69,7 +86,7 @@ class Quotas:
             return
         now = self.clock()
         window, reset = self._minute(now)
-        used = self.store.count_request(f"rpm:{principal.quota_key}", window)
+        used = self.requests.hit(f"rpm:{principal.quota_key}", window)
         if used > limit:
             raise QuotaExceeded(
                 f"request limit reached: {limit} requests per minute for {principal.role.value} accounts; "
@@ -135,7 +152,7 @@ class Quotas:
         key = principal.quota_key
         used_bytes = self.store.bytes_since(key, day_start)
         active = self.store.active_downloads(key, now - STALE)
-        requests = self.store.requests_in(f"rpm:{key}", window)
+        requests = self.store.requests_in(f"rpm:{key}", window) + self.requests.pending(f"rpm:{key}", window)
 
         def entry(limit: int | None, used: int, reset: datetime | None) -> dict[str, object]:
             return {

@@ -271,7 +271,7 @@ class Accounts:
             raise LoginThrottled(f"too many failed logins from your address; try again in {retry} s", retry_after=retry)
         creds = self.store.credentials(login)
         if creds is None:
-            passwords.verify_password(passwords.DUMMY_HASH, password)
+            passwords.verify_password(passwords.dummy_hash(), password)
             self._failed(login, ip, window, reason="unknown account")
             raise InvalidCredentials()
         user = creds.user

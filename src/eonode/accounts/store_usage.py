@@ -152,29 +152,29 @@ class UsageRows(AccountDb):
             return [_download_of(r._mapping) for r in conn.execute(q)]
 
     # -- request counters -------------------------------------------------------------------------------
-    def count_request(self, key: str, window: int) -> int:
-        """Add one request to ``key``'s counter for ``window``; returns the new count (one upsert)."""
+    def count_request(self, key: str, window: int, n: int = 1) -> int:
+        """Add ``n`` requests to ``key``'s counter for ``window``; returns the new count (one upsert)."""
         if self.sqlite:
             from sqlalchemy.dialects.sqlite import insert as upsert
         else:
             from sqlalchemy.dialects.postgresql import insert as upsert  # type: ignore[assignment]
         stmt = (
             upsert(rate_counters)
-            .values(key=key, window=window, count=1)
+            .values(key=key, window=window, count=n)
             .on_conflict_do_update(
                 index_elements=[rate_counters.c.key, rate_counters.c.window],
-                set_={"count": rate_counters.c.count + 1},
+                set_={"count": rate_counters.c.count + n},
             )
             .returning(rate_counters.c.count)
         )
-        with self.write(relaxed=True) as conn:
+        with self.counting() as conn:
             count = int(conn.execute(stmt).scalar_one())
-            if count == 1:  # a new window: the key's older ones are history
+            if count == n:  # a new window: the key's older ones are history
                 conn.execute(delete(rate_counters).where(rate_counters.c.key == key, rate_counters.c.window < window))
         return count
 
     def requests_in(self, key: str, window: int) -> int:
-        with self.read() as conn:
+        with self.counting() as conn:
             n = conn.execute(
                 select(rate_counters.c.count).where(rate_counters.c.key == key, rate_counters.c.window == window)
             ).scalar()

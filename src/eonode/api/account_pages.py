@@ -15,12 +15,13 @@ from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from eonode.accounts import tokens
+from eonode.accounts.model import User
 from eonode.accounts.permissions import Action
 from eonode.accounts.quotas import human_bytes
 from eonode.api.auth import clear_login_cookies, client_ip, csrf_token_for, set_csrf_cookie, set_login_cookies
 from eonode.api.deps import node_of
 from eonode.api.principal import CSRF_COOKIE, SESSION_COOKIE, cookies_of, principal_of
-from eonode.errors import CsrfFailed, EonodeError, TooManyRequests
+from eonode.errors import CsrfFailed, EonodeError
 from eonode.portal.rendering import render
 
 router = APIRouter(prefix="/account", include_in_schema=False)
@@ -71,8 +72,6 @@ def _safe_next(target: str) -> str:
 
 
 def _message(exc: EonodeError) -> str:
-    if isinstance(exc, TooManyRequests):
-        return exc.description
     return exc.description
 
 
@@ -251,48 +250,49 @@ async def _center(request: Request, status: int = 200, **extra: Any) -> Response
     return page(request, "center", status, **(await run_in_threadpool(gather)), **extra)
 
 
+async def _signed_in_form(request: Request, action: Action) -> tuple[FormData, User] | Response:
+    """The posted form and its signed-in author, allowed to do ``action`` on their own account;
+    otherwise the page to show instead."""
+    form = await checked_form(request)
+    principal = principal_of(request)
+    if principal.via != "session" or principal.user is None:
+        return RedirectResponse("/account/login?next=/account", status_code=303)
+    decision = node_of(request).accounts.access.decide(principal, action, owner=principal.user.id)
+    if not decision:
+        return await _center(request, 403, error=decision.reason)
+    return form, principal.user
+
+
 @router.post("/password")
 async def password_post(request: Request) -> Response:
-    form = await checked_form(request)
-    redirect = _signed_in(request)
-    if redirect:
-        return redirect
-    node = node_of(request)
-    principal = principal_of(request)
-    assert principal.user is not None
+    got = await _signed_in_form(request, Action.CHANGE_PASSWORD)
+    if isinstance(got, Response):
+        return got
+    form, user = got
+    users = node_of(request).accounts.users
     try:
-        node.accounts.access.require(principal, Action.CHANGE_PASSWORD, owner=principal.user.id)
         await run_in_threadpool(
-            lambda: node.accounts.users.change_password(
-                principal.user,  # type: ignore[arg-type]
-                field(form, "current"),
-                field(form, "password"),
-                field(form, "password2"),
-                ip=client_ip(request),
+            lambda: users.change_password(
+                user, field(form, "current"), field(form, "password"), field(form, "password2"), ip=client_ip(request)
             )
         )
     except EonodeError as exc:
         return await _center(request, exc.status, error=_message(exc))
-    response = page(
-        request, "login", form={"username": principal.user.username}, notice="Password changed: log in again."
-    )
+    response = page(request, "login", form={"username": user.username}, notice="Password changed: log in again.")
     clear_login_cookies(response)
     return response
 
 
 @router.post("/keys")
 async def key_post(request: Request) -> Response:
-    form = await checked_form(request)
-    redirect = _signed_in(request)
-    if redirect:
-        return redirect
-    node = node_of(request)
-    principal = principal_of(request)
-    assert principal.user is not None
+    got = await _signed_in_form(request, Action.MANAGE_ACCOUNT)
+    if isinstance(got, Response):
+        return got
+    form, user = got
+    users = node_of(request).accounts.users
     try:
-        node.accounts.access.require(principal, Action.MANAGE_ACCOUNT, owner=principal.user.id)
         _key, secret = await run_in_threadpool(
-            lambda: node.accounts.users.create_key(principal.user, field(form, "name"), ip=client_ip(request))  # type: ignore[arg-type]
+            lambda: users.create_key(user, field(form, "name"), ip=client_ip(request))
         )
     except EonodeError as exc:
         return await _center(request, exc.status, error=_message(exc))
@@ -301,18 +301,13 @@ async def key_post(request: Request) -> Response:
 
 @router.post("/keys/{key_id}/revoke")
 async def key_revoke(request: Request, key_id: int) -> Response:
-    await checked_form(request)
-    redirect = _signed_in(request)
-    if redirect:
-        return redirect
-    node = node_of(request)
-    principal = principal_of(request)
-    assert principal.user is not None
+    got = await _signed_in_form(request, Action.MANAGE_ACCOUNT)
+    if isinstance(got, Response):
+        return got
+    _form, user = got
+    users = node_of(request).accounts.users
     try:
-        node.accounts.access.require(principal, Action.MANAGE_ACCOUNT, owner=principal.user.id)
-        await run_in_threadpool(
-            lambda: node.accounts.users.revoke_key(principal.user, key_id, ip=client_ip(request))  # type: ignore[arg-type]
-        )
+        await run_in_threadpool(lambda: users.revoke_key(user, key_id, ip=client_ip(request)))
     except EonodeError as exc:
         return await _center(request, exc.status, error=_message(exc))
     return RedirectResponse("/account", status_code=303)

@@ -189,7 +189,7 @@ async def set_role_quota(request: Request, role: Role) -> Response:
     accounts = node_of(request).accounts
     current = (await run_in_threadpool(accounts.quotas.role_limits))[role]
     merged = QuotaLimits(**{f: values[f] if f in given else getattr(current, f) for f in QUOTA_FIELDS})
-    await run_in_threadpool(accounts.store.put_role_quota, role, merged)
+    await run_in_threadpool(accounts.quotas.set_role_limits, role, merged)
     await run_in_threadpool(
         lambda: accounts.store.audit(
             "quota.role",

@@ -49,6 +49,13 @@ def cookies_of(scope: Scope) -> dict[str, str]:
     return {k: m.value for k, m in jar.items()}
 
 
+def _has_credentials(scope: Scope) -> bool:
+    for name, value in scope.get("headers", []):
+        if name == b"authorization" or (name == b"cookie" and SESSION_COOKIE.encode() in value):
+            return True
+    return b"sig=" in scope.get("query_string", b"")
+
+
 class AccessMiddleware:
     def __init__(self, app: ASGIApp, node: Node) -> None:
         self.app, self.node = app, node
@@ -58,7 +65,11 @@ class AccessMiddleware:
             await self.app(scope, receive, send)
             return
         try:
-            principal = await run_in_threadpool(self._resolve, scope)
+            if _has_credentials(scope):
+                principal = await run_in_threadpool(self._resolve, scope)
+            else:  # nothing to look up: no thread hop
+                client = scope.get("client")
+                principal = Principal(Role.ANONYMOUS, client[0] if client else "")
             scope.setdefault("state", {})["principal"] = principal
             self._check_csrf(scope, principal)
             path = scope.get("path", "")

@@ -162,6 +162,11 @@ def _limit(value: str | None) -> int | None:
         raise typer.BadParameter(f"{value!r} is not a number (e.g. 500, 20GiB, unlimited)") from None
 
 
+def _given(*values: str | None) -> dict[str, int | None]:
+    """The limits named on the command line, parsed (in QUOTA_FIELDS order)."""
+    return {k: _limit(v) for k, v in zip(QUOTA_FIELDS, values, strict=True) if v is not None}
+
+
 QuotaOpt = Annotated[str | None, typer.Option(help="A number ('20GiB' for bytes), or 'unlimited'")]
 
 
@@ -175,11 +180,7 @@ def user_quota(
     data_dir: DataDir = None,
 ) -> None:
     """Show or set a user's own limits (options not given follow the role)."""
-    given = {
-        k: _limit(v)
-        for k, v in zip(QUOTA_FIELDS, (bytes_per_day, concurrent_downloads, requests_per_minute), strict=True)
-        if v is not None
-    }
+    given = _given(bytes_per_day, concurrent_downloads, requests_per_minute)
     with opened(data_dir) as node:
         user = _user(node, username)
         if reset or given:
@@ -257,13 +258,9 @@ def quota_set(
     """Set a role's limits (options not given keep their value)."""
     with opened(data_dir) as node:
         current = node.accounts.quotas.role_limits()[role]
-        given = {
-            k: _limit(v)
-            for k, v in zip(QUOTA_FIELDS, (bytes_per_day, concurrent_downloads, requests_per_minute), strict=True)
-            if v is not None
-        }
+        given = _given(bytes_per_day, concurrent_downloads, requests_per_minute)
         merged = QuotaLimits(**{f: given.get(f, getattr(current, f)) for f in QUOTA_FIELDS})
-        node.accounts.store.put_role_quota(role, merged)
+        node.accounts.quotas.set_role_limits(role, merged)
         node.accounts.store.audit(
             "quota.role", actor=ACTOR, subject=role.value, now=node.accounts.users.clock(), limits=merged.public()
         )

@@ -145,12 +145,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_downloads_principal", "downloads", ["principal", "started"])
     op.create_index("ix_downloads_user", "downloads", ["user_id", "started"])
-    op.create_table(
-        "rate_counters",
-        sa.Column("key", sa.Text, primary_key=True),
-        sa.Column("window", sa.BigInteger, primary_key=True, autoincrement=False),
-        sa.Column("count", sa.Integer, nullable=False),
-    )
+    if op.get_bind().dialect.name == "postgresql":  # SQLite nodes count in counters.sqlite (accounts/db.py)
+        op.create_table(
+            "rate_counters",
+            sa.Column("key", sa.Text, primary_key=True),
+            sa.Column("window", sa.BigInteger, primary_key=True, autoincrement=False),
+            sa.Column("count", sa.Integer, nullable=False),
+        )
     op.create_table(
         "audit_log",
         _id(),
@@ -165,9 +166,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_table("rate_counters")
     for table in (
         "audit_log",
-        "rate_counters",
         "downloads",
         "user_quotas",
         "role_quotas",
