@@ -1,0 +1,1 @@
+"""Geographic reference data shipped with eonode (no downloads): country outlines."""
