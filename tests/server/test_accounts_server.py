@@ -6,24 +6,18 @@ are checked with real streaming downloads held open over loopback sockets.
 
 from __future__ import annotations
 
-import email
 import hashlib
 import os
-import re
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
-from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 
 from eonode.accounts.model import QuotaLimits, Role
 from eonode.accounts.quotas import GIB
@@ -31,7 +25,8 @@ from eonode.demo.synthetic import populate, scenes, with_assets
 from eonode.node import Node
 from eonode.settings import load_settings
 from eonode.storage.store import CHUNK, blob_href
-from tests.server.conftest import NodeProcess, free_port, start_node
+from tests.mailsink import MailSink, running_sink
+from tests.server.conftest import NodeProcess, start_node
 
 pytestmark = pytest.mark.server
 
@@ -40,54 +35,9 @@ BIG_SIZE = 32 * 1024 * 1024  # more than loopback socket buffers hold: a held-op
 
 
 # -- a real SMTP sink -------------------------------------------------------------------------------------
-class MailSink:
-    """aiosmtpd handler keeping every message it is given."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        msg = email.message_from_bytes(envelope.content, policy=default_policy)
-        assert isinstance(msg, EmailMessage)
-        with self.lock:
-            self.messages.append(msg)
-        return "250 Message accepted for delivery"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        with self.lock:
-            return [m for m in self.messages if m["To"] == address]
-
-    def wait_for(self, address: str, count: int = 1, timeout: float = 10.0) -> EmailMessage:
-        """The ``count``-th message to ``address`` (waiting for it to arrive)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            got = self.to(address)
-            if len(got) >= count:
-                return got[count - 1]
-            time.sleep(0.02)
-        raise AssertionError(f"no message #{count} to {address} within {timeout} s (got {len(self.to(address))})")
-
-    def code(self, address: str, count: int = 1) -> str:
-        msg = self.wait_for(address, count)
-        body = msg.get_content()
-        found = re.findall(r"\b(\d{6})\b", body)
-        assert found, body
-        assert len(set(found)) == 1, f"the mail names several codes: {found}"
-        assert found[0] in msg["Subject"]
-        return found[0]
-
-
 @pytest.fixture(scope="module")
 def smtp() -> Iterator[tuple[MailSink, int]]:
-    sink = MailSink()
-    port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield sink, port
-    finally:
-        controller.stop()
+    yield from running_sink()
 
 
 def smtp_env(port: int, **more: str) -> dict[str, str]:
