@@ -106,3 +106,18 @@ def test_wrong_password_and_a_forged_form(visit: Visit, node: NodeProcess) -> No
         page.get_by_role("button", name="Log in").click()
     assert response.value.status == 403
     assert "CSRF" in page.content()
+
+
+def test_switch_to_chinese_and_back(visit: Visit, node: NodeProcess) -> None:
+    from playwright.sync_api import expect
+
+    page = visit.page
+    page.goto(f"{node.url}/account/login")
+    page.get_by_role("link", name="中文").click()
+    expect(page.get_by_role("heading", name="登录")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    page.get_by_role("banner").get_by_role("link", name="注册").click()  # remembered on the next page
+    expect(page.get_by_role("button", name="发送验证码")).to_be_visible()
+    visit.shot("register-zh")
+    page.get_by_role("link", name="English").click()
+    expect(page.get_by_role("heading", name="Register")).to_be_visible()

@@ -8,6 +8,7 @@ value in the form); a post without it is refused before anything happens.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
@@ -22,6 +23,7 @@ from eonode.api.auth import clear_login_cookies, client_ip, csrf_token_for, set_
 from eonode.api.deps import node_of
 from eonode.api.principal import CSRF_COOKIE, SESSION_COOKIE, cookies_of, principal_of
 from eonode.errors import CsrfFailed, EonodeError
+from eonode.portal import i18n
 from eonode.portal.rendering import render
 
 router = APIRouter(prefix="/account", include_in_schema=False)
@@ -35,20 +37,59 @@ TITLES = {
 }
 
 
+Message = str | tuple[str, dict[str, object]] | EonodeError
+
+
+def localized(lang: str, message: Message | None) -> str | None:
+    """A notice or error in the page's language. Errors say what their kind means in that
+    language, then the node's own (English) detail when it adds something."""
+    if message is None or message == "":
+        return None
+    if isinstance(message, EonodeError):
+        if lang == i18n.DEFAULT:
+            return message.description
+        general = i18n.gettext(lang, type(message).message)
+        return general if message.description == type(message).message else f"{general}（{message.description}）"
+    if isinstance(message, tuple):
+        return i18n.gettext(lang, message[0], **message[1])
+    return i18n.gettext(lang, message)
+
+
+def language_of(request: Request) -> str:
+    return i18n.negotiate(
+        request.query_params.get("lang"),
+        cookies_of(request.scope).get(i18n.COOKIE),
+        request.headers.get("accept-language"),
+    )
+
+
 def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
     csrf = csrf_token_for(request)
     principal = principal_of(request)
+    lang = language_of(request)
+    links = []
+    for code, label in i18n.LANGUAGES.items():
+        query = dict(request.query_params) | {"lang": code}
+        links.append((code, label, f"{request.url.path}?{urlencode(query)}"))
     html = render(
         f"account/{name}.html",
+        lang=lang,
+        html_lang=i18n.HTML_LANG[lang],
+        lang_links=links,
         title=TITLES[name],
         node_title=node_of(request).settings.title,
         user=principal.user if principal.via == "session" else None,
         csrf_token=csrf,
         form=context.pop("form", {}),
+        error=localized(lang, context.pop("error", None)),
+        notice=localized(lang, context.pop("notice", None)),
         **context,
     )
-    response = HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+    response = HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store", "Content-Language": lang})
     set_csrf_cookie(request, response, csrf)
+    if (chosen := i18n.supported(request.query_params.get("lang"))) is not None:
+        secure = node_of(request).settings.secure_cookies
+        response.set_cookie(i18n.COOKIE, chosen, max_age=365 * 86400, samesite="lax", secure=secure, path="/")
     return response
 
 
@@ -71,10 +112,6 @@ def _safe_next(target: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") else "/account"
 
 
-def _message(exc: EonodeError) -> str:
-    return exc.description
-
-
 # -- log in / out -------------------------------------------------------------------------------------------
 @router.get("/login")
 async def login_page(request: Request, next: str = "") -> Response:
@@ -95,7 +132,7 @@ async def login_post(request: Request) -> Response:
             )
         )
     except EonodeError as exc:
-        return page(request, "login", exc.status, error=_message(exc), form={"username": field(form, "username")})
+        return page(request, "login", exc.status, error=exc, form={"username": field(form, "username")})
     target = "/account" if done.user.must_change_password else _safe_next(field(form, "next"))
     response = RedirectResponse(target, status_code=303)
     set_login_cookies(request, response, done, csrf_token_for(request, fresh=True))
@@ -132,7 +169,10 @@ async def register_post(request: Request) -> Response:
                 request,
                 "register",
                 form=kept,
-                notice=f"A code was sent to {sent.email}; it is valid for {minutes} minutes.",
+                notice=(
+                    "A code was sent to %(email)s; it is valid for %(minutes)s minutes.",
+                    {"email": sent.email, "minutes": minutes},
+                ),
             )
         user = await run_in_threadpool(
             lambda: users.register(
@@ -147,13 +187,13 @@ async def register_post(request: Request) -> Response:
             )
         )
     except EonodeError as exc:
-        return page(request, "register", exc.status, error=_message(exc), form=kept)
+        return page(request, "register", exc.status, error=exc, form=kept)
     if user.status.value == "pending":
         return page(
             request,
             "verify",
             form={"email": user.email},
-            notice=f"A code was sent to {user.email}; enter it to activate the account.",
+            notice=("A code was sent to %(email)s; enter it to activate the account.", {"email": user.email}),
         )
     return page(request, "login", 201, form={"username": user.username}, notice="Your account is ready: log in.")
 
@@ -171,10 +211,12 @@ async def verify_post(request: Request) -> Response:
     try:
         if field(form, "action") == "send_code":
             await run_in_threadpool(users.send_code, email, "register", ip=client_ip(request))
-            return page(request, "verify", form={"email": email}, notice=f"A new code was sent to {email}.")
+            return page(
+                request, "verify", form={"email": email}, notice=("A new code was sent to %(email)s.", {"email": email})
+            )
         user = await run_in_threadpool(users.verify, email, field(form, "code"), ip=client_ip(request))
     except EonodeError as exc:
-        return page(request, "verify", exc.status, error=_message(exc), form={"email": email})
+        return page(request, "verify", exc.status, error=exc, form={"email": email})
     return page(request, "login", form={"username": user.username}, notice="Your e-mail is verified: log in.")
 
 
@@ -195,7 +237,7 @@ async def reset_post(request: Request) -> Response:
                 request,
                 "reset",
                 form={"email": email},
-                notice=f"If {email} belongs to an account, a code was sent to it.",
+                notice=("If %(email)s belongs to an account, a code was sent to it.", {"email": email}),
             )
         user = await run_in_threadpool(
             lambda: users.reset_password(
@@ -203,7 +245,7 @@ async def reset_post(request: Request) -> Response:
             )
         )
     except EonodeError as exc:
-        return page(request, "reset", exc.status, error=_message(exc), form={"email": email})
+        return page(request, "reset", exc.status, error=exc, form={"email": email})
     return page(request, "login", form={"username": user.username}, notice="Your password is changed: log in.")
 
 
@@ -215,11 +257,11 @@ def _signed_in(request: Request) -> Response | None:
 
 
 @router.get("")
-async def center(request: Request, error: str = "", new_key: str = "") -> Response:
+async def center(request: Request) -> Response:
     redirect = _signed_in(request)
     if redirect:
         return redirect
-    return await _center(request, error=error)
+    return await _center(request)
 
 
 async def _center(request: Request, status: int = 200, **extra: Any) -> Response:
@@ -277,7 +319,7 @@ async def password_post(request: Request) -> Response:
             )
         )
     except EonodeError as exc:
-        return await _center(request, exc.status, error=_message(exc))
+        return await _center(request, exc.status, error=exc)
     response = page(request, "login", form={"username": user.username}, notice="Password changed: log in again.")
     clear_login_cookies(response)
     return response
@@ -295,7 +337,7 @@ async def key_post(request: Request) -> Response:
             lambda: users.create_key(user, field(form, "name"), ip=client_ip(request))
         )
     except EonodeError as exc:
-        return await _center(request, exc.status, error=_message(exc))
+        return await _center(request, exc.status, error=exc)
     return await _center(request, 201, new_key=secret, notice="Key created: copy it now, it is not shown again.")
 
 
@@ -309,5 +351,5 @@ async def key_revoke(request: Request, key_id: int) -> Response:
     try:
         await run_in_threadpool(lambda: users.revoke_key(user, key_id, ip=client_ip(request)))
     except EonodeError as exc:
-        return await _center(request, exc.status, error=_message(exc))
+        return await _center(request, exc.status, error=exc)
     return RedirectResponse("/account", status_code=303)
