@@ -119,6 +119,11 @@ class Settings(BaseSettings):
     default_data_access: Literal["open", "registered", "approval", "purchase", "none"] = Field(
         "registered", description="Data access of collections with no policy of their own."
     )
+    tile_url: str | None = Field(
+        None,
+        description="XYZ tile URL template for the portal's maps (e.g. https://tiles.example/{z}/{x}/{y}.png) on "
+        "nodes with internet; unset: the maps show the shipped country outlines only.",
+    )
     first_admin: bool = Field(
         True, description="On first start with no administrator, create `admin` with a one-time password (printed)."
     )

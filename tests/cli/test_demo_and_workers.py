@@ -45,7 +45,7 @@ def test_demo_announces_its_url_and_serves_scenes(tmp_path: Path) -> None:
         line = proc.stdout.readline().strip()
         assert line == f"main http://127.0.0.1:{port}"
         page = httpx.get(f"http://127.0.0.1:{port}/", headers={"Accept": "text/html"}, trust_env=False)
-        assert page.status_code == 200 and "Latest acquisitions" in page.text
+        assert page.status_code == 200 and "Total 40" in page.text
         found = httpx.get(f"http://127.0.0.1:{port}/search", trust_env=False).json()
         assert found["numberMatched"] == 40
         # The demo node watches its inbox: a delivered package appears, its bytes downloadable

@@ -47,7 +47,9 @@ def _template_messages() -> set[str]:
 def _page_messages() -> set[str]:
     source = Path(account_pages.__file__).read_text()
     notices = re.findall(r'notice=\(?\s*"([^"]+)"', source) + re.findall(r'\(\s*"([^"]*%\(\w+\)s[^"]*)",', source)
-    return set(notices) | set(account_pages.TITLES.values())
+    from eonode.portal.views import _i18n_strings
+
+    return set(notices) | set(account_pages.TITLES.values()) | set(_i18n_strings("en").values())
 
 
 def test_every_message_of_the_pages_has_a_chinese_text() -> None:

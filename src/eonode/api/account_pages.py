@@ -8,7 +8,6 @@ value in the form); a post without it is refused before anything happens.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
@@ -19,12 +18,12 @@ from eonode.accounts import tokens
 from eonode.accounts.model import User
 from eonode.accounts.permissions import Action
 from eonode.accounts.quotas import human_bytes
-from eonode.api.auth import clear_login_cookies, client_ip, csrf_token_for, set_csrf_cookie, set_login_cookies
+from eonode.api.auth import clear_login_cookies, client_ip, csrf_token_for, set_login_cookies
 from eonode.api.deps import node_of
 from eonode.api.principal import CSRF_COOKIE, SESSION_COOKIE, cookies_of, principal_of
 from eonode.errors import CsrfFailed, EonodeError
 from eonode.portal import i18n
-from eonode.portal.rendering import render
+from eonode.portal.pages import language_of, render_page
 
 router = APIRouter(prefix="/account", include_in_schema=False)
 
@@ -55,42 +54,10 @@ def localized(lang: str, message: Message | None) -> str | None:
     return i18n.gettext(lang, message)
 
 
-def language_of(request: Request) -> str:
-    return i18n.negotiate(
-        request.query_params.get("lang"),
-        cookies_of(request.scope).get(i18n.COOKIE),
-        request.headers.get("accept-language"),
-    )
-
-
 def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    csrf = csrf_token_for(request)
-    principal = principal_of(request)
-    lang = language_of(request)
-    links = []
-    for code, label in i18n.LANGUAGES.items():
-        query = dict(request.query_params) | {"lang": code}
-        links.append((code, label, f"{request.url.path}?{urlencode(query)}"))
-    html = render(
-        f"account/{name}.html",
-        lang=lang,
-        html_lang=i18n.HTML_LANG[lang],
-        lang_links=links,
-        title=TITLES[name],
-        node_title=node_of(request).settings.title,
-        user=principal.user if principal.via == "session" else None,
-        csrf_token=csrf,
-        form=context.pop("form", {}),
-        error=localized(lang, context.pop("error", None)),
-        notice=localized(lang, context.pop("notice", None)),
-        **context,
-    )
-    response = HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store", "Content-Language": lang})
-    set_csrf_cookie(request, response, csrf)
-    if (chosen := i18n.supported(request.query_params.get("lang"))) is not None:
-        secure = node_of(request).settings.secure_cookies
-        response.set_cookie(i18n.COOKIE, chosen, max_age=365 * 86400, samesite="lax", secure=secure, path="/")
-    return response
+    context["error"] = localized(language_of(request), context.get("error"))
+    context["notice"] = localized(language_of(request), context.get("notice"))
+    return render_page(request, f"account/{name}.html", TITLES[name], status, **context)
 
 
 async def checked_form(request: Request) -> FormData:

@@ -57,6 +57,9 @@ def create_app(node: Node, *, close_node: bool = False) -> FastAPI:
     openapi.install(app)
     for module in (stac, search, transactions, assets, feed, auth, me, admin, account_pages):
         app.include_router(module.router)
+    from eonode.portal import views
+
+    views.install(app)
     app.add_middleware(AccessMiddleware, node=node)  # innermost: CORS and size limits apply to its refusals
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     origins = [o.strip() for o in node.settings.cors_origins.split(",") if o.strip()]

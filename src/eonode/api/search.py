@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from eonode.api.deps import node_of
+from eonode.api.deps import node_of, wants_html
 from eonode.api.fields import apply_fields
 from eonode.api.links import Urls, decorate_item, link
 from eonode.api.responses import GeoJsonResponse
@@ -133,6 +133,10 @@ async def collection_items(request: Request, collection_id: str) -> Response:
 
 @router.get("/collections/{collection_id}/items/{item_id}", summary="One item")
 async def get_item(request: Request, collection_id: str, item_id: str) -> Response:
+    if wants_html(request):  # a person: the product page
+        from eonode.portal.views import product_page
+
+        return await product_page(request, collection_id, item_id)
     node = node_of(request)
     await require_visible(request, collection_id)
     stored = await run_in_threadpool(node.catalog.get_item, collection_id, item_id)

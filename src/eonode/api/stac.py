@@ -88,10 +88,10 @@ async def landing(request: Request) -> Response:
     node = node_of(request)
     scope = await scope_of(request)
     collections = [c for c in await run_in_threadpool(node.catalog.list_collections) if scope.sees(c["id"])]
-    if wants_html(request):
-        from eonode.api.html import landing_page
+    if wants_html(request):  # a person: the image data hub
+        from eonode.portal.views import hub_page
 
-        return await landing_page(request, collections)
+        return await hub_page(request)
     return JsonResponse(landing_document(request, collections))
 
 

@@ -6,6 +6,7 @@ are read (see ``sqlite.py`` and ``postgis.py``).
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -194,12 +195,15 @@ class SqlCatalogStore(ItemWrites):
 
     # -- search ---------------------------------------------------------------------------------
     def search(self, query: SearchQuery) -> SearchPage:
-        plan = build_plan(query, self._columns())
+        # An offset page is the tail of a longer first page: the same plan, the same order.
+        skip = query.offset if query.token is None else 0
+        plan = build_plan(replace(query, limit=query.limit + skip) if skip else query, self._columns())
         with self._reading() as conn:
             total, rows = self._run_search(conn, plan)
+            rows = rows[skip:]
             backward = plan.token is not None and plan.token.direction == "prev"
-            more = len(rows) > plan.limit
-            page = list(rows[: plan.limit])
+            more = len(rows) > query.limit
+            page = list(rows[: query.limit])
             if backward:
                 page.reverse()
             bodies: dict[int, str] = {}
@@ -211,7 +215,7 @@ class SqlCatalogStore(ItemWrites):
             if more or backward:
                 last = page[-1]
                 next_token = encode(PageToken("next", tuple(last[2 : 2 + n_keys]), last[0]))
-            if (plan.token is not None and not backward) or (backward and more):
+            if (plan.token is not None and not backward) or (backward and more) or skip:
                 head = page[0]
                 prev_token = encode(PageToken("prev", tuple(head[2 : 2 + n_keys]), head[0]))
         docs = [orjson.loads(bodies[r[1]]) for r in page if r[1] in bodies]

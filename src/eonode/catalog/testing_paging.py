@@ -83,6 +83,27 @@ class PagingContract(SearchFixtures):
             for k in range(12):
                 loaded.delete_item("gf2-pms", f"late-{k}")
 
+    def test_offset_pages_are_slices_of_the_walk(self, loaded: CatalogStore) -> None:
+        query = SearchQuery(collections=("gf1-pms", "gf2-pms"), limit=6)
+        walked = [i["id"] for p in walk(loaded, query) for i in p]
+        assert len(walked) > 20
+        for offset in (0, 5, 6, 13, len(walked) - 2, len(walked), len(walked) + 7):
+            page = loaded.search(SearchQuery(collections=("gf1-pms", "gf2-pms"), limit=6, offset=offset))
+            assert [i["id"] for i in page.items] == walked[offset : offset + 6]
+            assert page.number_matched == len(walked)
+            assert (page.next_token is not None) == (offset + 6 < len(walked))
+            if page.items and offset:  # going back from an offset page continues the same order
+                assert page.prev_token is not None
+                back = loaded.search(SearchQuery(collections=("gf1-pms", "gf2-pms"), limit=6, token=page.prev_token))
+                assert [i["id"] for i in back.items] == walked[max(0, offset - 6) : offset]
+            if page.next_token is not None:
+                on = loaded.search(SearchQuery(collections=("gf1-pms", "gf2-pms"), limit=6, token=page.next_token))
+                assert [i["id"] for i in on.items] == walked[offset + 6 : offset + 12]
+        spatial = SearchQuery(bbox=Bbox(70, 15, 135, 55), limit=5)
+        walked = [i["id"] for p in walk(loaded, spatial) for i in p]
+        page = loaded.search(SearchQuery(bbox=Bbox(70, 15, 135, 55), limit=5, offset=7))
+        assert [i["id"] for i in page.items] == walked[7:12]
+
     def test_bad_tokens_and_sorts_are_400(self, loaded: CatalogStore) -> None:
         with pytest.raises(InvalidToken):
             loaded.search(SearchQuery(token="not-a-token"))

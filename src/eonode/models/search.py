@@ -59,6 +59,7 @@ class SearchQuery:
     sortby: tuple[SortKey, ...] = DEFAULT_SORT
     limit: int = 10
     token: str | None = None
+    offset: int = 0  # items to skip before the page (the portal's "go to page"); ignored with a token
     fields: Fields | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 

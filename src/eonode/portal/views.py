@@ -1,0 +1,157 @@
+"""Portal pages over the catalogue: the image data hub (``/`` for browsers) and the product page
+(an item's URL, for browsers). Static files: Leaflet from xstatic-leaflet, the portal's own
+scripts, and the shipped country outlines."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import orjson
+import xstatic.pkg.leaflet as xleaflet
+from fastapi import APIRouter, FastAPI, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+
+from eonode.accounts.permissions import Action
+from eonode.api.deps import node_of
+from eonode.api.links import Urls, decorate_item
+from eonode.api.principal import principal_of
+from eonode.api.scope import EMPTY, require_visible, restrict, scope_of
+from eonode.errors import EonodeError
+from eonode.geo.countries import countries, geojson_bytes
+from eonode.portal import hub
+from eonode.portal.pages import language_of, render_page
+
+router = APIRouter(include_in_schema=False)
+STATIC = __file__.rsplit("/", 1)[0] + "/static"
+
+
+def install(app: FastAPI) -> None:
+    app.mount("/static/leaflet", StaticFiles(directory=xleaflet.BASE_DIR), name="leaflet")
+    app.mount("/static/portal", StaticFiles(directory=STATIC + "/portal"), name="portal")
+    app.include_router(router)
+
+
+@router.get("/static/countries.geojson")
+async def country_outlines() -> Response:
+    return Response(
+        geojson_bytes(), media_type="application/geo+json", headers={"Cache-Control": "public, max-age=86400"}
+    )
+
+
+def script_json(value: Any) -> str:
+    """JSON safe inside <script> (no "</script>" or "<!--" can appear in it)."""
+    return orjson.dumps(value).decode().replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _i18n_strings(lang: str) -> dict[str, str]:
+    from eonode.portal.i18n import gettext
+
+    return {
+        "drawing_rect": gettext(lang, "Drag on the map to draw a rectangle."),
+        "drawing_poly": gettext(lang, "Click to add corners; double-click to finish."),
+        "poly_hint": gettext(lang, "A polygon needs at least three corners."),
+    }
+
+
+async def hub_page(request: Request) -> Response:
+    node = node_of(request)
+    form = hub.HubForm.read(request.query_params)
+    scope = await scope_of(request)
+    docs = [d for d in await run_in_threadpool(node.catalog.list_collections) if scope.sees(d["id"])]
+    by_id = {d["id"]: d for d in docs}
+    error = None
+    page = EMPTY
+    try:
+        query = await restrict(request, form.query(node.settings.max_limit))
+        if query is not None:
+            page = await run_in_threadpool(node.catalog.search, query)
+            last = hub.pages(page.number_matched, form)["last"]
+            if not page.items and form.page > last:  # "go to page" past the end: show the last page
+                form.page = last
+                query = await restrict(request, form.query(node.settings.max_limit))
+                page = await run_in_threadpool(node.catalog.search, query) if query is not None else EMPTY
+    except EonodeError as exc:
+        error = exc.description
+    urls = Urls.of(request, node.settings)
+    rows = [hub.result_row(doc, urls, by_id.get(doc["collection"])) for doc in page.items]
+    footprints = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "id": r["id"], "geometry": r["geometry"], "properties": {"href": r["href"]}}
+            for r in rows
+            if r["geometry"]
+        ],
+    }
+    lang = language_of(request)
+    levels = sorted({lvl for d in docs for lvl in (d.get("summaries") or {}).get("processing:level", [])})
+    country_list = sorted(countries().values(), key=lambda c: c.name(lang))
+    return render_page(
+        request,
+        "hub.html",
+        "Image data hub",
+        400 if error else 200,
+        form=form,
+        hub_form=form,
+        tree=hub.satellite_tree(docs),
+        levels=levels,
+        countries=country_list,
+        rows=rows,
+        total=page.number_matched,
+        pages=hub.pages(page.number_matched, form),
+        page_sizes=hub.PAGE_SIZES,
+        footprints=script_json(footprints),
+        i18n_strings=script_json(_i18n_strings(lang)),
+        request_pairs=parse_qsl(urlsplit(form.url(page=1)).query),
+        error=error,
+        tile_url=node.settings.tile_url or "",
+    )
+
+
+async def product_page(request: Request, collection_id: str, item_id: str) -> Response:
+    node = node_of(request)
+    await require_visible(request, collection_id)
+    stored = await run_in_threadpool(node.catalog.get_item, collection_id, item_id)
+    collection = await run_in_threadpool(node.catalog.get_collection, collection_id)
+    urls = Urls.of(request, node.settings)
+    doc = decorate_item(stored.doc, urls)
+    principal = principal_of(request)
+    decision = await run_in_threadpool(node.accounts.access.decide, principal, Action.DOWNLOAD, collection_id)
+    assets: list[dict[str, Any]] = []
+    for key, asset in doc.get("assets", {}).items():
+        roles = asset.get("roles") or []
+        preview = any(r in roles for r in ("thumbnail", "overview", "metadata", "visual")) and "data" not in roles
+        assets.append(
+            {
+                "key": key,
+                "title": asset.get("title") or key,
+                "href": asset.get("href"),
+                "type": asset.get("type", ""),
+                "roles": roles,
+                "size": asset.get("file:size"),
+                "checksum": asset.get("file:checksum", ""),
+                "allowed": preview or decision.allowed,
+                "reason": "" if preview or decision.allowed else decision.reason,
+            }
+        )
+    quicklook = next((a["href"] for a in assets if "overview" in a["roles"]), None) or next(
+        (a["href"] for a in assets if "thumbnail" in a["roles"]), None
+    )
+    props = doc.get("properties", {})
+    return render_page(
+        request,
+        "product.html",
+        "Product",
+        item=doc,
+        props=sorted(props.items()),
+        collection=collection,
+        satellite=collection.get("eonode:satellite") or {},
+        assets=assets,
+        quicklook=quicklook or "",
+        footprint=orjson.dumps(doc.get("geometry")).decode(),
+        tile_url=node.settings.tile_url or "",
+        signed_in=principal.signed_in,
+        stac_href=f"{urls.item(collection_id, item_id)}?f=json",
+    )
