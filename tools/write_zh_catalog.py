@@ -194,6 +194,17 @@ ZH = {
     "lightning": "闪电成像仪",
     "lidar": "激光雷达",
     "wave-spectrometer": "波谱仪",
+    # the product hub
+    "Product hub": "产品数据中心",
+    "Thematic Level-2 products derived from the satellites' data.": "由卫星数据生产的二级专题产品。",
+    "Filters": "筛选",
+    "By theme": "按专题",
+    "All themes": "全部专题",
+    "(none here yet)": "（本节点暂无）",
+    "By satellite and instrument": "按卫星与载荷",
+    "All sources": "全部来源",
+    "Level": "级别",
+    "All levels": "全部级别",
 }
 
 

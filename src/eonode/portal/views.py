@@ -32,9 +32,10 @@ def install(app: FastAPI) -> None:
     app.mount("/static/leaflet", StaticFiles(directory=xleaflet.BASE_DIR), name="leaflet")
     app.mount("/static/portal", StaticFiles(directory=STATIC + "/portal"), name="portal")
     app.include_router(router)
-    from eonode.portal import satellite_pages
+    from eonode.portal import product_hub, satellite_pages
 
     app.include_router(satellite_pages.router)
+    app.include_router(product_hub.router)
 
 
 @router.get("/static/countries.geojson")
