@@ -30,6 +30,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 UNCOUNTED = ("/me/quota", "/healthz", "/static/")  # status checks never consume quota
 UNCOUNTED_METHODS = frozenset({"OPTIONS", "HEAD"})  # preflights, and HEAD: a status check
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+FORM_PATHS = ("/account", "/console")  # portal forms: their routes check the token field
 _ASSET = re.compile(r"^/collections/([^/]+)/items/([^/]+)/assets/([^/]+)$")
 
 
@@ -137,7 +138,7 @@ class AccessMiddleware:
             return
         headers = dict(scope.get("headers", []))
         content_type = headers.get(b"content-type", b"").decode("latin-1").lower()
-        if content_type.startswith(FORM_TYPES) and scope.get("path", "").startswith("/account"):
+        if content_type.startswith(FORM_TYPES) and scope.get("path", "").startswith(FORM_PATHS):
             return  # a portal form: its route checks the token field
         given = headers.get(CSRF_HEADER.encode(), b"").decode("latin-1")
         if not tokens.csrf_ok(self.node.accounts.users.secret, cookies_of(scope).get(CSRF_COOKIE), given):

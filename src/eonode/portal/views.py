@@ -36,6 +36,9 @@ def install(app: FastAPI) -> None:
 
     app.include_router(satellite_pages.router)
     app.include_router(product_hub.router)
+    from eonode.portal import console
+
+    app.include_router(console.router)
 
 
 @router.get("/static/countries.geojson")
