@@ -124,6 +124,10 @@ class Settings(BaseSettings):
         description="XYZ tile URL template for the portal's maps (e.g. https://tiles.example/{z}/{x}/{y}.png) on "
         "nodes with internet; unset: the maps show the shipped country outlines only.",
     )
+    portals_file: Path | None = Field(
+        None,
+        description="JSON file of theme portals (/p/NAME: title, logo, collections, tiles); see docs/guides/portal.md.",
+    )
     first_admin: bool = Field(
         True, description="On first start with no administrator, create `admin` with a one-time password (printed)."
     )

@@ -46,6 +46,8 @@ def test_demo_announces_its_url_and_serves_scenes(tmp_path: Path) -> None:
         assert line == f"main http://127.0.0.1:{port}"
         page = httpx.get(f"http://127.0.0.1:{port}/", headers={"Accept": "text/html"}, trust_env=False)
         assert page.status_code == 200 and "Total 40" in page.text
+        brics = httpx.get(f"http://127.0.0.1:{port}/p/brics", headers={"Accept": "text/html"}, trust_env=False)
+        assert brics.status_code == 200 and "BRICS remote sensing satellite constellation" in brics.text
         found = httpx.get(f"http://127.0.0.1:{port}/search", trust_env=False).json()
         assert found["numberMatched"] == 40
         # The demo node watches its inbox: a delivered package appears, its bytes downloadable

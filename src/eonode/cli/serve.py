@@ -130,8 +130,16 @@ def demo(
 ) -> None:
     """Run a demo node: on first start, generates synthetic product packages (GF, ZY, CBERS, HY,
     thematic) and ingests them; then serves, watching its inbox. Prints `main <url>` once it answers."""
+    from eonode.demo.portals import write_demo_portals
+
+    portals_file = write_demo_portals(data_dir.resolve() / "portals")
     settings = settings_for(
-        data_dir, port=port, title="eonode demo — main node", inbox_watch=True, inbox_settle_seconds=2.0
+        data_dir,
+        port=port,
+        title="eonode demo — main node",
+        inbox_watch=True,
+        inbox_settle_seconds=2.0,
+        portals_file=portals_file,
     )
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     node = Node.open(settings)

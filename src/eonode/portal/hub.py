@@ -49,6 +49,7 @@ class HubForm:
     sort: str = "newest"
     limit: int = 10
     page: int = 1
+    base: str = "/"  # where the hub lives: "/" or a theme portal "/p/NAME"
 
     @classmethod
     def read(cls, params: QueryParams) -> HubForm:
@@ -106,7 +107,7 @@ class HubForm:
 
     def url(self, **changes: Any) -> str:
         """This search's address (with ``changes``), for links and bookmarks."""
-        values = {**self.__dict__, **changes}
+        values = {**{f: getattr(self, f) for f in self.__dataclass_fields__}, **changes}
         pairs: list[tuple[str, str]] = []
         for name in ("bbox", "intersects", "country", "start", "end", "level"):
             if values[name]:
@@ -122,7 +123,7 @@ class HubForm:
             pairs.append(("limit", str(values["limit"])))
         if values["page"] != 1:
             pairs.append(("page", str(values["page"])))
-        return "/?" + urlencode(pairs) if pairs else "/"
+        return f"{self.base}?{urlencode(pairs)}" if pairs else self.base
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ scripts, and the shipped country outlines."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -23,6 +24,7 @@ from eonode.errors import EonodeError
 from eonode.geo.countries import countries, geojson_bytes
 from eonode.portal import hub
 from eonode.portal.pages import language_of, render_page
+from eonode.portal.theme_portals import ThemePortal
 
 router = APIRouter(include_in_schema=False)
 STATIC = __file__.rsplit("/", 1)[0] + "/static"
@@ -39,6 +41,9 @@ def install(app: FastAPI) -> None:
     from eonode.portal import console
 
     app.include_router(console.router)
+    from eonode.portal import theme_portals
+
+    app.include_router(theme_portals.router)
 
 
 @router.get("/static/countries.geojson")
@@ -63,22 +68,38 @@ def _i18n_strings(lang: str) -> dict[str, str]:
     }
 
 
-async def hub_page(request: Request) -> Response:
+async def _portal_query(request: Request, form: hub.HubForm, max_limit: int, only: list[str] | None) -> Any:
+    """The form's query within what the visitor sees (and, in a theme portal, its collections)."""
+    query = form.query(max_limit)
+    if only is not None:
+        wanted = [c for c in (form.collections or only) if c in only]
+        if not wanted:
+            return None
+        query = replace(query, collections=tuple(wanted))
+    return await restrict(request, query)
+
+
+async def hub_page(request: Request, portal: ThemePortal | None = None) -> Response:
     node = node_of(request)
     form = hub.HubForm.read(request.query_params)
+    if portal is not None:
+        form.base = f"/p/{portal.name}"
     scope = await scope_of(request)
     docs = [d for d in await run_in_threadpool(node.catalog.list_collections) if scope.sees(d["id"])]
+    if portal is not None:
+        docs = [d for d in docs if portal.matches(d["id"])]
+    only = [d["id"] for d in docs] if portal is not None else None
     by_id = {d["id"]: d for d in docs}
     error = None
     page = EMPTY
     try:
-        query = await restrict(request, form.query(node.settings.max_limit))
+        query = await _portal_query(request, form, node.settings.max_limit, only)
         if query is not None:
             page = await run_in_threadpool(node.catalog.search, query)
             last = hub.pages(page.number_matched, form)["last"]
             if not page.items and form.page > last:  # "go to page" past the end: show the last page
                 form.page = last
-                query = await restrict(request, form.query(node.settings.max_limit))
+                query = await _portal_query(request, form, node.settings.max_limit, only)
                 page = await run_in_threadpool(node.catalog.search, query) if query is not None else EMPTY
     except EonodeError as exc:
         error = exc.description
@@ -98,8 +119,9 @@ async def hub_page(request: Request) -> Response:
     return render_page(
         request,
         "hub.html",
-        "Image data hub",
+        portal.title if portal else "Image data hub",
         400 if error else 200,
+        portal=portal,
         form=form,
         hub_form=form,
         tree=hub.satellite_tree(docs),
