@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import hmac
 import math
-import re
-import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from eonode.accounts import passwords, tokens
-from eonode.accounts.mail import Mailer
+from eonode.accounts.administration import Administration
 from eonode.accounts.model import ApiKey, CodePurpose, Principal, Role, User, UserStatus
-from eonode.accounts.store import AccountStore
+from eonode.accounts.service_base import Clock, utcnow
 from eonode.errors import (
     AccountInactive,
     AlreadyExists,
@@ -29,19 +26,10 @@ from eonode.errors import (
     TooManyRequests,
     Unauthorized,
 )
-from eonode.settings import Settings
 
-Clock = Callable[[], datetime]
-USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{2,31}$")
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
-COUNTRY = re.compile(r"^[A-Z]{2,3}$")
 PENDING_HOLD = timedelta(days=1)  # an unverified registration keeps its account name this long
 LOGIN_WINDOW = 600  # seconds: failed logins per client address are counted per 10 minutes
 LOGIN_PER_ADDRESS = 30
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,40 +46,8 @@ class Login:
     expires: datetime
 
 
-class Accounts:
-    def __init__(self, store: AccountStore, settings: Settings, mailer: Mailer, *, clock: Clock = utcnow) -> None:
-        self.store, self.settings, self.mailer, self.clock = store, settings, mailer, clock
-        secret = settings.secret_key
-        self.secret = secret.get_secret_value().encode() if secret else store.node_secret()
-
-    # -- validation --------------------------------------------------------------------------------------
-    @staticmethod
-    def clean_username(username: str) -> str:
-        name = username.strip().lower()
-        if not USERNAME.match(name):
-            raise InvalidParameter(
-                "the account name must be 3–32 characters: letters, digits, '.', '-' or '_', starting with a letter"
-            )
-        return name
-
-    @staticmethod
-    def clean_email(email: str) -> str:
-        address = email.strip().lower()
-        if not EMAIL.match(address) or len(address) > 254:
-            raise InvalidParameter(f"{email!r} is not a valid e-mail address")
-        return address
-
-    @staticmethod
-    def clean_country(country: str) -> str:
-        code = country.strip().upper()
-        if code and not COUNTRY.match(code):
-            raise InvalidParameter("country must be an ISO 3166 code of 2 or 3 letters (e.g. CN, BR, ZA)")
-        return code
-
-    def _password_rules(self, password: str, repeated: str | None, username: str = "", email: str = "") -> None:
-        passwords.check_rules(
-            password, repeated, min_length=self.settings.password_min_length, username=username, email=email
-        )
+class Accounts(Administration):
+    """Registration, codes, passwords, logins and sessions, API keys (and, inherited, administration)."""
 
     # -- verification codes -------------------------------------------------------------------------------
     def send_code(self, email: str, purpose: CodePurpose, *, ip: str = "") -> CodeSent:
@@ -360,94 +316,5 @@ class Accounts:
         self.store.audit("key.revoke", actor=user.username, subject=key.prefix, ip=ip, now=self.clock())
         return key
 
-    # -- administration ---------------------------------------------------------------------------------------------
-    def add_user(
-        self,
-        username: str,
-        email: str,
-        password: str,
-        *,
-        role: Role = Role.USER,
-        organisation: str = "",
-        country: str = "",
-        full_name: str = "",
-        must_change_password: bool = False,
-        actor: str = "cli",
-    ) -> User:
-        """An active account made by an administrator (no e-mail round trip)."""
-        username, email = self.clean_username(username), self.clean_email(email)
-        self._password_rules(password, None, username, email)
-        user = self.store.create_user(
-            username=username,
-            email=email,
-            password_hash=passwords.hash_password(password),
-            role=role,
-            status=UserStatus.ACTIVE,
-            now=self.clock(),
-            full_name=full_name,
-            organisation=organisation,
-            country=self.clean_country(country),
-            must_change_password=must_change_password,
-        )
-        self.store.audit("account.add", actor=actor, subject=username, now=self.clock(), role=role.value)
-        return user
 
-    def set_role(self, user_id: int, role: Role, *, actor: str, ip: str = "") -> User:
-        if role is Role.ANONYMOUS:
-            raise InvalidParameter("anonymous is not a role an account can hold")
-        before = self.store.get_user(user_id)
-        if before.role is Role.ADMIN and role is not Role.ADMIN:
-            self._keep_an_admin(before)
-        user = self.store.update_user(user_id, role=role)
-        self.store.audit(
-            "role.change",
-            actor=actor,
-            subject=user.username,
-            ip=ip,
-            now=self.clock(),
-            before=before.role.value,
-            after=role.value,
-        )
-        return user
-
-    def set_status(self, user_id: int, status: UserStatus, *, actor: str, ip: str = "") -> User:
-        if status is UserStatus.PENDING:
-            raise InvalidParameter("an account's status can be set to active or disabled")
-        before = self.store.get_user(user_id)
-        if status is UserStatus.DISABLED and before.role is Role.ADMIN:
-            self._keep_an_admin(before)
-        user = self.store.update_user(user_id, status=status, failed_logins=0, locked_until=None)
-        if status is UserStatus.DISABLED:
-            self.store.delete_sessions_of(user_id)
-        self.store.audit(
-            f"account.{'disable' if status is UserStatus.DISABLED else 'enable'}",
-            actor=actor,
-            subject=user.username,
-            ip=ip,
-            now=self.clock(),
-        )
-        return user
-
-    def _keep_an_admin(self, user: User) -> None:
-        if user.status is UserStatus.ACTIVE and self.store.count_users(Role.ADMIN) <= 1:
-            raise InvalidParameter(f"{user.username} is the last active administrator; appoint another first")
-
-    def ensure_first_admin(self) -> str | None:
-        """Create ``admin`` with a one-time password if the node has no administrator; returns it."""
-        if not self.settings.first_admin or self.store.count_users(Role.ADMIN) > 0:
-            return None
-        if self.store.find_user("admin") is not None:
-            return None
-        password = secrets.token_urlsafe(12)
-        try:
-            self.add_user(
-                "admin",
-                "admin@localhost.localdomain",
-                password,
-                role=Role.ADMIN,
-                must_change_password=True,
-                actor="first-start",
-            )
-        except AlreadyExists:
-            return None  # another process of this node made it
-        return password
+__all__ = ["Accounts", "Clock", "CodeSent", "Login", "utcnow"]

@@ -102,7 +102,7 @@ def fit(fp: Footprint, width: int, height: int, rng: random.Random, *, dem: bool
 
 def rpb_text(rpc: Rpc) -> bytes:
     """The RPC00B block as CRESDA ships it (``.rpb``; GF-3 ``.rpc`` uses the same syntax)."""
-    lines = [
+    lines = [  # CRESDA writes literal "XXX" in these three fields (formats doc, section 5): kept as delivered
         'satId = "XXX";',
         'bandId = "XXX";',
         'SpecId = "XXX";',
