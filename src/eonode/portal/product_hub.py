@@ -77,9 +77,11 @@ async def product_hub(request: Request) -> Response:
         counts[d["eonode:theme"].get("id", "")] = counts.get(d["eonode:theme"].get("id", ""), 0) + 1
         counts[_source_key(d)] = counts.get(_source_key(d), 0) + 1
 
-    def link(**changes: str) -> str:
-        values = {"theme": theme_id, "source": source, "level": level, **changes}
-        pairs = [(k, v) for k, v in values.items() if v]
+    def link(**changes: str | int) -> str:
+        """This view's address with ``changes`` (a new facet starts at page 1)."""
+        values = {"theme": theme_id, "source": source, "level": level, "page": 1, "limit": limit, **changes}
+        pairs = [(k, str(v)) for k, v in values.items() if v and not (k == "page" and v == 1)]
+        pairs = [(k, v) for k, v in pairs if not (k == "limit" and v == "10")]
         return "/products?" + urlencode(pairs) if pairs else "/products"
 
     last = hub.pages(page.number_matched, hub.HubForm(limit=limit, page=page_no))["last"]
