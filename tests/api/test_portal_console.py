@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 
 from eonode.accounts.model import Role
 from eonode.api.app import create_app
-from eonode.demo.packages import generate
 from eonode.node import Node
 from eonode.settings import load_settings
+from tests.demo_nodes import ingest_demo
 
 PASSWORD = "Yellow-river-delta-33"
 
@@ -23,9 +23,7 @@ PASSWORD = "Yellow-river-delta-33"
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
     root: Path = tmp_path_factory.mktemp("console")
     opened = Node.open(load_settings(data_dir=root / "node", inbox_settle_seconds=0))
-    ingester = opened.ingester()
-    for path in generate(root / "packages", count=10, seed=2, families=("gf1-wfv", "gf2-pms")):
-        ingester.ingest(path)
+    ingest_demo(opened, root / "packages", count=10, seed=2, families=("gf1-wfv", "gf2-pms"))
     users = opened.accounts.users
     users.add_user("root", "root@example.cn", PASSWORD, role=Role.ADMIN)
     users.add_user("ops", "ops@example.cn", PASSWORD, role=Role.OPERATOR)

@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 from shapely.geometry import shape
 
 from eonode.api.app import create_app
-from eonode.demo.packages import generate
 from eonode.geo.countries import country
 from eonode.node import Node
 from eonode.settings import load_settings
+from tests.demo_nodes import ingest_demo
 
 HTML = {"Accept": "text/html"}
 
@@ -25,9 +25,7 @@ HTML = {"Accept": "text/html"}
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
     root: Path = tmp_path_factory.mktemp("hub")
     opened = Node.open(load_settings(data_dir=root / "node"))
-    ingester = opened.ingester()
-    for path in generate(root / "packages", count=60, seed=7):
-        ingester.ingest(path)
+    ingest_demo(opened, root / "packages", count=60, seed=7)
     yield opened
     opened.close()
 

@@ -11,19 +11,17 @@ import pytest
 from fastapi.testclient import TestClient
 
 from eonode.api.app import create_app
-from eonode.demo.packages import generate
 from eonode.node import Node
 from eonode.satellites import themes
 from eonode.settings import load_settings
+from tests.demo_nodes import ingest_demo
 
 
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
     root: Path = tmp_path_factory.mktemp("products")
     opened = Node.open(load_settings(data_dir=root / "node"))
-    ingester = opened.ingester()
-    for path in generate(root / "packages", count=24, seed=5, families=("thematic", "gf1-wfv")):
-        ingester.ingest(path)
+    ingest_demo(opened, root / "packages", count=24, seed=5, families=("thematic", "gf1-wfv"))
     yield opened
     opened.close()
 

@@ -12,11 +12,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from eonode.api.app import create_app
-from eonode.demo.packages import generate
 from eonode.errors import ConfigError
 from eonode.node import Node
 from eonode.portal.theme_portals import portals
 from eonode.settings import load_settings
+from tests.demo_nodes import ingest_demo
 
 HTML = {"Accept": "text/html"}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -41,10 +41,8 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     (root / "portals.json").write_text(json.dumps(BRICS), encoding="utf-8")
     (root / "brics.png").write_bytes(PNG)
     node = Node.open(load_settings(data_dir=root / "node", portals_file=root / "portals.json"))
-    ingester = node.ingester()
     families = ("gf6-wfv", "gf6-pms", "cbers4-cresda", "gf2-pms", "gf1-wfv")
-    for path in generate(root / "packages", count=30, seed=4, families=families):
-        ingester.ingest(path)
+    ingest_demo(node, root / "packages", count=30, seed=4, families=families)
     with TestClient(create_app(node)) as c:
         yield c
     node.close()

@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from eonode.demo.packages import generate
 from eonode.node import Node
 from eonode.settings import load_settings
+from tests.demo_nodes import ingest_demo
 from tests.e2e.conftest import Visit
 from tests.server.conftest import NodeProcess, start_node
 
@@ -24,9 +24,7 @@ pytestmark = [pytest.mark.server, pytest.mark.e2e]
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProcess]:
     root: Path = tmp_path_factory.mktemp("hub-browser")
     opened = Node.open(load_settings(data_dir=root / "node"))
-    ingester = opened.ingester()
-    for path in generate(root / "packages", count=80, seed=11):
-        ingester.ingest(path)
+    ingest_demo(opened, root / "packages", count=80, seed=11)
     opened.accounts.access.set_policy("gf1-wfv-l1a", data_access="open", actor="test")
     opened.close()
     proc = start_node(root / "node", env={"EONODE_DEFAULT_DATA_ACCESS": "registered"})

@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from eonode.accounts.model import Role
-from eonode.demo.packages import generate
 from eonode.node import Node
 from eonode.settings import load_settings
+from tests.demo_nodes import ingest_demo
 from tests.e2e.conftest import Visit
 from tests.mailsink import MailSink, running_sink
 from tests.server.conftest import NodeProcess, start_node
@@ -34,9 +34,7 @@ def smtp() -> Iterator[tuple[MailSink, int]]:
 def node(smtp: tuple[MailSink, int], tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProcess]:
     root: Path = tmp_path_factory.mktemp("scenario")
     opened = Node.open(load_settings(data_dir=root / "node"))
-    ingester = opened.ingester()
-    for path in generate(root / "packages", count=60, seed=21, families=("gf1-wfv", "gf1-pms", "gf2-pms", "gf6-wfv")):
-        ingester.ingest(path)
+    ingest_demo(opened, root / "packages", count=60, seed=21, families=("gf1-wfv", "gf1-pms", "gf2-pms", "gf6-wfv"))
     opened.accounts.users.add_user("chief", "chief@example.cn", PASSWORD, role=Role.ADMIN)
     opened.close()
     env = {

@@ -65,7 +65,7 @@ class HubForm:
             cloud_unknown=params.get("cloud_unknown", "1") not in ("0", "", "off"),
             level=params.get("level", "").strip(),
             sort=params.get("sort", "newest") if params.get("sort") in SORTS else "newest",
-            limit=_int(params.get("limit"), 10, 1, 50) if _int(params.get("limit"), 10, 1, 50) in PAGE_SIZES else 10,
+            limit=size if (size := _int(params.get("limit"), 10, 1, 50)) in PAGE_SIZES else 10,
             page=_int(params.get("page"), 1, 1, 1_000_000),
         )
         if form.cloud_min > form.cloud_max:

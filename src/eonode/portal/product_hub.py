@@ -44,8 +44,8 @@ async def product_hub(request: Request) -> Response:
     node = node_of(request)
     params = request.query_params
     theme_id, source, level = params.get("theme", ""), params.get("source", ""), params.get("level", "")
-    limit = hub.HubForm.read(params).limit
-    page_no = hub.HubForm.read(params).page
+    paging = hub.HubForm.read(params)
+    limit, page_no = paging.limit, paging.page
     scope = await scope_of(request)
     docs = [
         d for d in await run_in_threadpool(node.catalog.list_collections) if "eonode:theme" in d and scope.sees(d["id"])
