@@ -3,6 +3,7 @@ effect (roles, account status, policies) and the quarantine with its reasons and
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from eonode.accounts.model import Role
 from eonode.api.app import create_app
+from eonode.demo.packages import generate
 from eonode.node import Node
 from eonode.settings import load_settings
 from tests.demo_nodes import ingest_demo
@@ -107,7 +109,9 @@ def test_quarantine_reasons_and_retry(node: Node, admin: TestClient) -> None:
     inbox = node.settings.effective_inbox_dir
     inbox.mkdir(parents=True, exist_ok=True)
     (inbox / "GF1_WFV1_E100.0_N30.0_20250101_L1A0000000001.tar.gz").write_bytes(b"not a gzip stream")
-    node.inbox().run_once()
+    box = node.inbox()
+    box.run_once()
+    box.unlock()
     page = admin.get("/console?lang=en").text
     assert 'data-package="GF1_WFV1_E100.0_N30.0_20250101_L1A0000000001.tar.gz"' in page
     assert "MalformedPackage" in page
@@ -124,3 +128,38 @@ def test_quarantine_reasons_and_retry(node: Node, admin: TestClient) -> None:
 def test_console_in_chinese(admin: TestClient) -> None:
     page = admin.get("/console?lang=zh").text
     assert "管理控制台" in page and "访问策略" in page and "隔离区" in page
+
+
+def test_background_work_shows_the_inbox_worker(node: Node, admin: TestClient, tmp_path: Path) -> None:
+    """Packages waiting or being delivered, whether a worker holds the inbox, and what its recent
+    rounds ingested or refused — from the status file, so any serving process can show it."""
+    from eonode.ingest.worker import InboxWorker
+
+    inbox = node.settings.effective_inbox_dir
+    inbox.mkdir(parents=True, exist_ok=True)
+    page = admin.get("/console?lang=en").text
+    assert "No inbox worker is running" in page and "The inbox is empty." in page
+    (inbox / "partial.tar.gz.part").write_bytes(b"x" * 1234)
+    page = admin.get("/console?lang=en").text
+    assert 'data-job="partial.tar.gz.part"' in page and "being delivered" in page and "1,234" in page
+    (inbox / "partial.tar.gz.part").unlink()
+    packages = list(generate(tmp_path / "more", count=1, seed=99, families=("gf1-wfv",)))
+    for package in packages:
+        package.rename(inbox / package.name)
+    (inbox / "GF1_WFV1_E101.0_N31.0_20250102_L1A0000000002.tar.gz").write_bytes(b"not a gzip stream")
+    worker = InboxWorker(node)
+    worker.poll_seconds = 0.1
+    worker.start()
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            page = admin.get("/console?lang=en").text
+            if "The inbox worker is running." in page and "MalformedPackage" in page and "(created)" in page:
+                break
+            time.sleep(0.2)
+        assert "The inbox worker is running." in page and "Last round:" in page
+        assert f"{packages[0].name.removesuffix('.tar.gz')} (created)" in page
+        assert "GF1_WFV1_E101.0_N31.0_20250102_L1A0000000002.tar.gz: <code>MalformedPackage</code>" in page
+    finally:
+        worker.stop()
+    assert "No inbox worker is running" in admin.get("/console?lang=en").text

@@ -168,3 +168,40 @@ def test_script_json_cannot_close_its_script() -> None:
     import orjson
 
     assert orjson.loads(text) == {"a": "</script><!-- & -->"}
+
+
+def test_availability_filter_and_badges(client: TestClient, node: Node) -> None:
+    """Ingested products are online; an item that only points elsewhere is remote and one the
+    writer archived is offline; both count as "offline" in the hub."""
+    sample = client.post("/search", json={"limit": 1}).json()["features"][0]
+    assert sample["properties"]["eonode:availability"] == "online"
+    stored = node.catalog.get_item(sample["collection"], sample["id"]).doc
+    remote = {**stored, "id": stored["id"] + "-remote", "properties": dict(stored["properties"])}
+    remote["assets"] = {**stored["assets"], "data": {**stored["assets"]["data"], "href": "https://up.example/x.tar"}}
+    archived = {**stored, "id": stored["id"] + "-archived"}
+    archived["properties"] = {**stored["properties"], "eonode:availability": "offline"}
+    claimed = {**remote, "id": stored["id"] + "-claimed"}
+    claimed["properties"] = {**stored["properties"], "eonode:availability": "online"}  # no bytes here
+    for doc in (remote, archived, claimed):
+        node.catalog.put_item(doc)
+    try:
+        everything = total(client.get("/", headers=HTML).text)
+        online = client.get("/?availability=online", headers=HTML)
+        offline = client.get("/?availability=offline&limit=50", headers=HTML)
+        assert 'value="online" selected' in online.text
+        api_online, _ = api_walk(client, {"filter": "eonode:availability = 'online'", "filter-lang": "cql2-text"})
+        assert total(online.text) == api_online == everything - 3
+        assert set(result_ids(offline.text)) == {remote["id"], archived["id"], claimed["id"]}
+        assert total(offline.text) == 3
+        assert offline.text.count('class="badge offline"') == 3
+        served = {
+            i: client.get(f"/collections/{stored['collection']}/items/{i}").json() for i in result_ids(offline.text)
+        }
+        assert {i: d["properties"]["eonode:availability"] for i, d in served.items()} == {
+            remote["id"]: "remote",
+            archived["id"]: "offline",
+            claimed["id"]: "remote",
+        }
+    finally:
+        for doc in (remote, archived, claimed):
+            node.catalog.delete_item(doc["collection"], doc["id"])

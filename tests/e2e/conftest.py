@@ -44,9 +44,9 @@ def browser() -> Iterator[object]:
 class Visit:
     """One browser context (its own cookies), recording where its pages sent requests."""
 
-    def __init__(self, browser: object, locale: str = "en-GB") -> None:
+    def __init__(self, browser: object, locale: str = "en-GB", viewport: dict[str, int] | None = None) -> None:
         self.hosts: set[str] = set()
-        self.context = browser.new_context(viewport={"width": 1280, "height": 800}, locale=locale)
+        self.context = browser.new_context(viewport=viewport or {"width": 1280, "height": 800}, locale=locale)
         self.context.on("request", lambda r: self.hosts.add(urlsplit(r.url).hostname or ""))
         self.context.route(lambda url: urlsplit(url).hostname != "127.0.0.1", lambda route: route.abort())
         self.page = self.context.new_page()

@@ -62,15 +62,17 @@ def test_draw_filter_page_open_and_download(visit: Visit, node: NodeProcess) -> 
     page.locator("details", has_text="GaoFen-1").first.locator("summary").click()
     page.locator("input[name=collections][value=gf1-wfv-l1a]").check()
     page.locator("#cloud_max").fill("80")
+    page.get_by_label("Availability").select_option("online")
     page.get_by_role("button", name="Search", exact=True).click()
     expect(page).to_have_url(re.compile(r"collections=gf1-wfv-l1a"))
+    assert "availability=online" in page.url
     expected = httpx.post(
         f"{node.url}/search",
         json={
             "bbox": [float(v) for v in bbox.split(",")],
             "collections": ["gf1-wfv-l1a"],
             "filter-lang": "cql2-text",
-            "filter": "eo:cloud_cover BETWEEN 0 AND 80 OR eo:cloud_cover IS NULL",
+            "filter": "(eo:cloud_cover BETWEEN 0 AND 80 OR eo:cloud_cover IS NULL) AND eonode:availability = 'online'",
         },
         trust_env=False,
     ).json()["numberMatched"]
@@ -103,3 +105,35 @@ def test_draw_filter_page_open_and_download(visit: Visit, node: NodeProcess) -> 
     item = httpx.get(f"{node.url}/collections/gf1-wfv-l1a/items/{product_id}", trust_env=False).json()
     checksum = item["assets"]["data"]["file:checksum"]
     assert "1220" + hashlib.sha256(Path(saved).read_bytes()).hexdigest() == checksum
+
+
+def test_phone_layout(browser: object, node: NodeProcess) -> None:
+    """On a phone-sized screen nothing is wider than the screen, the map and form stack, and the
+    search form is usable from the keyboard alone."""
+    from playwright.sync_api import expect
+
+    phone = Visit(browser, viewport={"width": 390, "height": 844})
+    try:
+        page = phone.page
+        for path in ("/", "/products", "/satellites", "/account/login"):
+            page.goto(f"{node.url}{path}")
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{path} is {overflow} px wider than a phone screen"
+        page.goto(f"{node.url}/")
+        expect(page.locator("body")).to_have_attribute("data-map-ready", "1")
+        form_box, map_box = page.locator("#search-form").bounding_box(), page.locator("#map").bounding_box()
+        assert form_box is not None and map_box is not None
+        assert map_box["y"] >= form_box["y"] + form_box["height"] - 1, "map and form should stack on a phone"
+        phone.shot("image-hub-phone")
+        page.get_by_label("Availability").focus()
+        page.keyboard.press("ArrowDown")  # choose "online" without a mouse
+        page.get_by_role("button", name="Search", exact=True).focus()
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(re.compile(r"availability=online"))
+        assert shown_total(phone) == 80
+        page.locator("li.result a").first.click()
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"the product page is {overflow} px wider than a phone screen"
+    finally:
+        phone.context.close()
+    assert phone.hosts <= {"127.0.0.1"}, f"pages requested other hosts: {phone.hosts}"

@@ -22,6 +22,7 @@ from eonode.catalog.properties import PROMOTED
 from eonode.errors import EonodeError, InvalidStac
 from eonode.models.geometry import parse_geometry
 from eonode.models.temporal import format_instant, parse_instant, to_micros
+from eonode.storage.store import blob_digest
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,255}$")
 
@@ -148,6 +149,29 @@ def _promoted_values(props: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(values)
 
 
+AVAILABILITY = ("online", "offline", "remote")
+
+
+def availability(assets: dict[str, Any], stated: Any) -> str | None:
+    """Where the item's data is, as users see it: ``online`` when this node's blob store holds
+    the data asset, ``remote`` when it is only referenced elsewhere (an upstream node, a URL),
+    and ``offline`` only when the writer says so (archived bytes that must be staged first).
+    Items without a data asset have no availability. Derived on every write, so a stated
+    ``online`` cannot outlive the bytes."""
+    data = assets.get("data")
+    if not isinstance(data, dict):
+        return None
+    if blob_digest(str(data.get("href", ""))) is not None:
+        return "offline" if stated == "offline" else "online"
+    return "offline" if stated == "offline" else "remote"
+
+
+def _set_availability(props: dict[str, Any], assets: dict[str, Any]) -> None:
+    where = availability(assets, props.pop("eonode:availability", None))
+    if where is not None:
+        props["eonode:availability"] = where
+
+
 def prepare_item(doc: Any, collection: str | None = None) -> PreparedItem:
     """Check an item document; ``collection`` (from the URL) must agree with the document's."""
     if not isinstance(doc, dict) or doc.get("type") != "Feature":
@@ -186,6 +210,7 @@ def prepare_item(doc: Any, collection: str | None = None) -> PreparedItem:
         isinstance(a, dict) and isinstance(a.get("href"), str) for a in assets.values()
     ):
         raise InvalidStac(f"item {item_id}: assets must map keys to objects with an 'href'")
+    _set_availability(props, assets)
     out = {k: v for k, v in doc.items() if k != "links"}
     out.update(
         type="Feature",

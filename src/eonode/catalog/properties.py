@@ -30,6 +30,13 @@ PROMOTED: tuple[Promoted, ...] = (
     Promoted("constellation", "constellation", "string", "Constellation", {"type": "string"}),
     Promoted("processing:level", "processing_level", "string", "Processing level", {"type": "string"}),
     Promoted(
+        "eonode:availability",
+        "availability",
+        "string",
+        "Availability: online (held here), offline (archived, must be staged) or remote (held upstream)",
+        {"type": "string", "enum": ["online", "offline", "remote"]},
+    ),
+    Promoted(
         "view:off_nadir",
         "off_nadir",
         "number",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -206,6 +207,18 @@ class SearchContract(SearchFixtures):
             self.check(loaded, items, SearchQuery(intersects=poly, limit=30))
         self.check(loaded, items, SearchQuery(intersects=shapely.Point(5, 5)))
         self.check(loaded, items, SearchQuery(intersects=shapely.LineString([(1, 1), (9, 9)])))
+
+    @pytest.mark.parametrize("code", ["CN", "RU", "FJ", "ID", "BR", "US"])
+    def test_country_territories(self, loaded: CatalogStore, items: list[dict[str, Any]], code: str) -> None:
+        """Country outlines (large, detailed, split at ±180°) alone and with a window and cloud."""
+        from eonode.geo.countries import country
+
+        geom = country(code).geometry
+        self.check(loaded, items, SearchQuery(intersects=geom, limit=25))
+        q = params.from_get(
+            {"datetime": "2016-01-01T00:00:00Z/..", "filter": "eo:cloud_cover <= 40", "limit": "7"}, 10, 99
+        )
+        self.check(loaded, items, replace(q, intersects=geom))
 
     @pytest.mark.parametrize(
         ("box", "interval", "cloud"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
@@ -13,6 +14,7 @@ import typer
 
 from eonode.cli.common import DataDir, settings_for
 from eonode.errors import IngestError, UnknownProduct
+from eonode.ingest.activity import ActivityRecorder
 from eonode.ingest.inbox import Failure, Inbox, RoundReport, checksum_files, expected_checksums, is_partial
 from eonode.ingest.packages import is_package, product_name
 from eonode.ingest.pipeline import IngestResult
@@ -121,6 +123,7 @@ def _watch(inbox: Inbox, poll_seconds: float) -> bool:
     signal.signal(signal.SIGINT, on_signal)
     typer.echo(f"watching {inbox.inbox} (quarantine: {inbox.quarantine}); Ctrl-C to stop", err=True)
     inbox.on_round = _echo_report
+    inbox.on_heartbeat = ActivityRecorder(inbox, time.time).heartbeat
     inbox.watch(stop, poll_seconds)
     return True
 

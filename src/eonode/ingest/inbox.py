@@ -178,6 +178,7 @@ class Inbox:
         self._retry_at: dict[str, tuple[float, int]] = {}  # name -> (when, attempts so far)
         self._lock_fd: int | None = None
         self.on_round: Callable[[RoundReport], None] | None = None  # told what each busy round did
+        self.on_heartbeat: Callable[[RoundReport], None] | None = None  # told after every round it ran
         for folder in (inbox, self.processing, self.done, quarantine):
             folder.mkdir(parents=True, exist_ok=True)
 
@@ -224,6 +225,8 @@ class Inbox:
                     report = self.run_once()
                     if self.on_round is not None and (report.ingested or report.failed):
                         self.on_round(report)
+                    if self.on_heartbeat is not None:
+                        self.on_heartbeat(report)
             except Exception:  # keep watching: a failing round is logged and retried
                 log.exception("inbox round failed; retrying in %.0f s", poll_seconds)
             stop.wait(poll_seconds)

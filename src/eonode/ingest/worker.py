@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
+from eonode.ingest.activity import ActivityRecorder
 from eonode.node import Node
 
 log = logging.getLogger("eonode.ingest")
@@ -18,6 +20,7 @@ log = logging.getLogger("eonode.ingest")
 class InboxWorker:
     def __init__(self, node: Node) -> None:
         self.inbox = node.inbox()
+        self.inbox.on_heartbeat = ActivityRecorder(self.inbox, time.time).heartbeat
         self.poll_seconds = node.settings.inbox_poll_seconds
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="eonode-inbox", daemon=True)

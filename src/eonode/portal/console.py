@@ -1,4 +1,5 @@
 """The administrator console (``/console``): users and roles, collection access policies, the
+background work (the inbox worker, packages waiting or being ingested, its recent rounds), the
 quarantine (reasons, retry) and recent security events. Operators see it and may retry
 quarantined packages; only administrators change roles, account status and policies. Every form
 carries the CSRF token; every change goes through the same services (and audit log) as the API."""
@@ -18,6 +19,7 @@ from eonode.api.auth import client_ip
 from eonode.api.deps import node_of
 from eonode.api.principal import principal_of
 from eonode.errors import EonodeError
+from eonode.ingest.activity import read_activity
 from eonode.ingest.quarantine import list_quarantine, release
 from eonode.portal.pages import render_page
 
@@ -57,6 +59,7 @@ async def _console(request: Request, status: int = 200, **extra: Any) -> Respons
             "user_total": total,
             "policies": [accounts.access.policy(c, stored) for c in ids],
             "quarantine": list_quarantine(node.settings.effective_quarantine_dir),
+            "inbox": read_activity(node.settings.effective_inbox_dir),
             "events": accounts.store.list_audit(limit=20),
         }
 

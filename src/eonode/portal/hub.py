@@ -22,6 +22,7 @@ from eonode.storage.store import blob_digest
 
 PAGE_SIZES = (10, 20, 50)
 MAX_OFFSET = 10_000
+AVAILABILITY = ("online", "offline")
 SORTS = {"newest": "-datetime", "oldest": "datetime", "cloud": "eo:cloud_cover,-datetime"}
 
 
@@ -46,6 +47,7 @@ class HubForm:
     cloud_max: int = 100
     cloud_unknown: bool = True
     level: str = ""
+    availability: str = ""  # "", "online" or "offline" (offline: anything that is not online)
     sort: str = "newest"
     limit: int = 10
     page: int = 1
@@ -64,6 +66,7 @@ class HubForm:
             cloud_max=_int(params.get("cloud_max"), 100, 0, 100),
             cloud_unknown=params.get("cloud_unknown", "1") not in ("0", "", "off"),
             level=params.get("level", "").strip(),
+            availability=params.get("availability", "") if params.get("availability") in AVAILABILITY else "",
             sort=params.get("sort", "newest") if params.get("sort") in SORTS else "newest",
             limit=size if (size := _int(params.get("limit"), 10, 1, 50)) in PAGE_SIZES else 10,
             page=_int(params.get("page"), 1, 1, 1_000_000),
@@ -74,7 +77,9 @@ class HubForm:
 
     @property
     def searched(self) -> bool:
-        return any((self.bbox, self.intersects, self.country, self.start, self.end, self.collections, self.level))
+        return any(
+            (self.bbox, self.intersects, self.country, self.start, self.end, self.collections, self.level)
+        ) or bool(self.availability)
 
     def _filter(self) -> str:
         parts = []
@@ -83,6 +88,10 @@ class HubForm:
             parts.append(f"({cloud} OR eo:cloud_cover IS NULL)" if self.cloud_unknown else cloud)
         if self.level:
             parts.append("processing:level = '" + self.level.replace("'", "''") + "'")
+        if self.availability == "online":
+            parts.append("eonode:availability = 'online'")
+        elif self.availability == "offline":
+            parts.append("(eonode:availability IS NULL OR eonode:availability <> 'online')")
         return " AND ".join(parts)
 
     def query(self, max_limit: int) -> SearchQuery:
@@ -109,7 +118,7 @@ class HubForm:
         """This search's address (with ``changes``), for links and bookmarks."""
         values = {**{f: getattr(self, f) for f in self.__dataclass_fields__}, **changes}
         pairs: list[tuple[str, str]] = []
-        for name in ("bbox", "intersects", "country", "start", "end", "level"):
+        for name in ("bbox", "intersects", "country", "start", "end", "level", "availability"):
             if values[name]:
                 pairs.append((name, str(values[name])))
         pairs += [("collections", c) for c in values["collections"]]
@@ -170,12 +179,15 @@ def satellite_tree(collections: list[dict[str, Any]]) -> list[SatelliteNode]:
 
 
 def result_row(doc: dict[str, Any], urls: Urls, collection: dict[str, Any] | None) -> dict[str, Any]:
-    """What a result shows. Online: the node holds the data bytes (read before the stored
+    """What a result shows. Online: the node holds the data bytes (items written before the
+    availability property existed are judged by their data reference, read before the stored
     references become URLs)."""
     props = doc.get("properties", {})
     sat = (collection or {}).get("eonode:satellite") or {}
-    data = doc.get("assets", {}).get("data")
-    online = data is not None and blob_digest(str(data.get("href", ""))) is not None
+    where = props.get("eonode:availability")
+    if where is None:
+        data = doc.get("assets", {}).get("data")
+        where = "online" if data is not None and blob_digest(str(data.get("href", ""))) is not None else "remote"
     decorated = decorate_item(doc, urls)
     thumb = next((a for a in decorated.get("assets", {}).values() if "thumbnail" in (a.get("roles") or [])), None)
     return {
@@ -189,7 +201,8 @@ def result_row(doc: dict[str, Any], urls: Urls, collection: dict[str, Any] | Non
         "level": props.get("processing:level", ""),
         "datetime": props.get("datetime") or props.get("start_datetime") or "",
         "cloud": props.get("eo:cloud_cover"),
-        "online": online,
+        "online": where == "online",
+        "availability": where,
         "geometry": doc.get("geometry"),
     }
 
