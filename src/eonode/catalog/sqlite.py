@@ -30,7 +30,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from eonode.catalog.cql2sql import JsonKind
 from eonode.catalog.documents import PreparedItem
 from eonode.catalog.properties import PROMOTED
-from eonode.catalog.sqlite_search import CLOUD_UNIT, UNKNOWN_CLOUD, item_rtree, spatial_search, with_body, years
+from eonode.catalog.sqlite_rtree import CLOUD_UNIT, UNKNOWN_CLOUD, item_rtree, with_body, years
+from eonode.catalog.sqlite_search import spatial_search
 from eonode.catalog.sqlsearch import SearchColumns, SearchPlan
 from eonode.catalog.sqlstore import SqlCatalogStore
 from eonode.db.engine import sqlite_engine

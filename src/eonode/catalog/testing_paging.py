@@ -4,6 +4,7 @@ concurrency, queryables. Uses the fixtures of ``testing_search``."""
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -50,6 +51,34 @@ class PagingContract(SearchFixtures):
             )
             unknown = sorted((i for i in pool if i["properties"].get("eo:cloud_cover") is None), key=lambda i: i["id"])
             assert _ids(got) == _ids(known) + _ids(unknown)
+
+    @pytest.mark.parametrize("desc", [False, True])
+    @pytest.mark.parametrize(
+        "extra",
+        [{}, {"datetime": "2018-01-01T00:00:00Z/2024-12-31T00:00:00Z", "filter": "eo:cloud_cover BETWEEN 10 AND 60"}],
+    )
+    def test_area_sorted_by_cloud_first_pages_and_offsets(
+        self, loaded: CatalogStore, items: list[dict[str, Any]], desc: bool, extra: dict[str, str]
+    ) -> None:
+        """An area search ordered by cloud cover: the first page (and every offset page, which is
+        a longer first page) agrees with the full order, unknown cover last."""
+        sort = f"{'-' if desc else ''}eo:cloud_cover,-datetime"
+        q = params.from_get({"bbox": "70,15,135,55", "sortby": sort, "limit": "4", **extra}, 10, 100)
+        pool = oracle(items, q)
+        known = sorted(
+            (i for i in pool if i["properties"].get("eo:cloud_cover") is not None),
+            key=lambda i: -i["properties"]["eo:cloud_cover"] if desc else i["properties"]["eo:cloud_cover"],
+        )
+        unknown = [i for i in pool if i["properties"].get("eo:cloud_cover") is None]
+        walked = [i for p in walk(loaded, q) for i in p]
+        assert len(walked) == len(pool) and len({i["id"] for i in walked}) == len(pool)
+        covers = [i["properties"].get("eo:cloud_cover") for i in walked]
+        assert covers == [i["properties"]["eo:cloud_cover"] for i in known] + [None] * len(unknown)
+        for offset in (0, 3, 4, 11, len(walked) - len(unknown) - 1, len(walked) - 2):
+            if offset < 0:
+                continue
+            page = loaded.search(replace(q, offset=offset))
+            assert _ids(page.items) == _ids(walked[offset : offset + 4]), offset
 
     def test_prev_links_walk_back_to_the_first_page(self, loaded: CatalogStore) -> None:
         q = SearchQuery(collections=("gf1-wfv",), limit=5, sortby=(SortKey("eo:cloud_cover"), SortKey("id", True)))
