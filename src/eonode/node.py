@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from eonode.storage.local import LocalBlobStore
 from eonode.storage.store import BlobStore
 
 if TYPE_CHECKING:
+    from eonode.federation.children import Children
     from eonode.ingest.inbox import Inbox
     from eonode.ingest.pipeline import Ingester
 
@@ -89,6 +91,15 @@ class Node:
             settle_seconds=s.inbox_settle_seconds,
         )
 
+    @cached_property
+    def children(self) -> Children:
+        """This node's child nodes (enrollment, agreements, reports), opened on first use."""
+        from eonode.federation.children import Children
+
+        return Children(self.settings.effective_database_url, self.accounts)
+
     def close(self) -> None:
+        if "children" in self.__dict__:
+            self.children.close()
         self.accounts.close()
         self.catalog.close()

@@ -128,6 +128,15 @@ class Settings(BaseSettings):
         None,
         description="JSON file of theme portals (/p/NAME: title, logo, collections, tiles); see docs/guides/portal.md.",
     )
+    parent_url: str | None = Field(
+        None, description="The parent node this node follows (a child node); unset: a main node with no parent."
+    )
+    parent_key: SecretStr | None = Field(
+        None,
+        description="This node's credential at its parent (the key `eonode node join` generated and the parent "
+        "approved).",
+    )
+    status_seconds: float = Field(30.0, gt=0, description="How often a child node reports its status to its parent.")
     first_admin: bool = Field(
         True, description="On first start with no administrator, create `admin` with a one-time password (printed)."
     )

@@ -92,6 +92,22 @@ def make_account(node: Node, username: str, role: Role = Role.USER, **profile: s
     return Account(user, password, key.id, secret)
 
 
+def enrolled_node(node: Node, name: str, **agreement: Any) -> Account:
+    """A child node that asked to join with its own key and was approved (its machine account)."""
+    from eonode.accounts.passwords import hash_password
+    from eonode.accounts.tokens import new_api_key
+    from eonode.federation.agreement import Agreement
+
+    key = new_api_key()
+    child = node.children.request(name=name, contact=f"ops@{name}.example.org", key=key.secret)
+    child = node.children.approve(child.id, Agreement.parse(agreement), actor="tests")
+    assert child.user_id is not None
+    password = f"pw-{name}-Secret-42"
+    node.accounts.store.set_password(child.user_id, hash_password(password))
+    user = node.accounts.store.get_user(child.user_id)
+    return Account(user, password, node.accounts.store.list_keys(user.id)[0].id, key.secret)
+
+
 def first_item(node: Node, collection: str) -> str:
     page = node.catalog.search(SearchQuery(collections=(collection,), limit=1))
     assert page.items, f"the synthetic data has no item in {collection}"

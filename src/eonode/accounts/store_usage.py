@@ -152,6 +152,25 @@ class UsageRows(AccountDb):
             return [_download_of(r._mapping) for r in conn.execute(q)]
 
     # -- request counters -------------------------------------------------------------------------------
+    def usage_since(self, since: datetime) -> list[dict[str, Any]]:
+        """Downloads per collection and day since ``since``: count, bytes, distinct users."""
+        q = select(downloads.c.collection, downloads.c.started, downloads.c.bytes, downloads.c.principal).where(
+            downloads.c.started >= since
+        )
+        days: dict[tuple[str, str], dict[str, Any]] = {}
+        with self.read() as conn:
+            for collection, started, sent, principal in conn.execute(q):
+                day = days.setdefault(
+                    (collection, started.date().isoformat()), {"downloads": 0, "bytes": 0, "users": set()}
+                )
+                day["downloads"] += 1
+                day["bytes"] += sent
+                day["users"].add(principal)
+        return [
+            {"collection": c, "day": d, "downloads": v["downloads"], "bytes": v["bytes"], "users": len(v["users"])}
+            for (c, d), v in sorted(days.items())
+        ]
+
     def count_request(self, key: str, window: int, n: int = 1) -> int:
         """Add ``n`` requests to ``key``'s counter for ``window``; returns the new count (one upsert)."""
         if self.sqlite:

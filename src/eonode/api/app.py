@@ -11,7 +11,20 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
 from eonode import __version__
-from eonode.api import account_pages, admin, assets, auth, errors, feed, me, openapi, search, stac, transactions
+from eonode.api import (
+    account_pages,
+    admin,
+    assets,
+    auth,
+    errors,
+    federation,
+    feed,
+    me,
+    openapi,
+    search,
+    stac,
+    transactions,
+)
 from eonode.api.limits import BodyLimit
 from eonode.api.principal import AccessMiddleware
 from eonode.node import Node
@@ -37,7 +50,13 @@ def create_app(node: Node, *, close_node: bool = False) -> FastAPI:
             from eonode.ingest.worker import InboxWorker
 
             worker = InboxWorker(node).start()
+        from eonode.federation.parent_link import FollowerGuard, parent_of
+
+        parent = parent_of(node.settings)
+        guard = FollowerGuard(node, *parent).start() if parent else None
         yield
+        if guard is not None:
+            guard.stop()
         if worker is not None:
             worker.stop()
         if close_node:
@@ -55,8 +74,9 @@ def create_app(node: Node, *, close_node: bool = False) -> FastAPI:
     app.state.node = node
     errors.install(app)
     openapi.install(app)
-    for module in (stac, search, transactions, assets, feed, auth, me, admin, account_pages):
+    for module in (stac, search, transactions, assets, feed, federation, auth, me, admin, account_pages):
         app.include_router(module.router)
+    app.include_router(federation.admin_router)
     from eonode.portal import views
 
     views.install(app)

@@ -40,7 +40,7 @@ SPATIAL_OPS = {
     "s_overlaps",
     "s_crosses",
 }
-_SWAPPED = {"s_within": "s_contains", "s_contains": "s_within"}
+SWAPPED = {"s_within": "s_contains", "s_contains": "s_within"}
 TEMPORAL_OPS = {
     "t_intersects",
     "t_disjoint",
@@ -58,7 +58,7 @@ TEMPORAL_OPS = {
     "t_finishes",
     "t_finishedby",
 }
-_ARITY: dict[str, tuple[int, ...]] = {
+ARITY: dict[str, tuple[int, ...]] = {
     "not": (1,),
     "like": (2,),
     "between": (2, 3),
@@ -113,14 +113,14 @@ def literal_geometry(arg: Any) -> BaseGeometry:
         raise InvalidFilter(f"spatial literal: {exc.description}") from None
 
 
-def _timestamp(text: Any) -> datetime:
+def cql2_timestamp(text: Any) -> datetime:
     try:
         return parse_instant(str(text))
     except EonodeError:
         raise InvalidFilter(f"{text!r} is not an RFC 3339 timestamp") from None
 
 
-def _date(text: Any, end_of_day: bool = False) -> datetime:
+def cql2_date(text: Any, end_of_day: bool = False) -> datetime:
     try:
         day = datetime.strptime(str(text), "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError:
@@ -128,17 +128,17 @@ def _date(text: Any, end_of_day: bool = False) -> datetime:
     return day + timedelta(days=1, microseconds=-1) if end_of_day else day
 
 
-def _interval_end(value: Any, is_end: bool) -> datetime | None:
+def interval_end(value: Any, is_end: bool) -> datetime | None:
     if value in ("..", None):
         return None
     if isinstance(value, dict):
         if "timestamp" in value:
-            return _timestamp(value["timestamp"])
+            return cql2_timestamp(value["timestamp"])
         if "date" in value:
-            return _date(value["date"], end_of_day=is_end)
+            return cql2_date(value["date"], end_of_day=is_end)
         raise InvalidFilter("interval ends must be timestamps, dates or '..'")
     text = str(value)
-    return _date(text, end_of_day=is_end) if len(text) == 10 else _timestamp(text)
+    return cql2_date(text, end_of_day=is_end) if len(text) == 10 else cql2_timestamp(text)
 
 
 def is_geometry_property(arg: Any) -> bool:
@@ -167,7 +167,7 @@ class FilterCompiler:
         args = node.get("args")
         if not isinstance(args, list):
             raise InvalidFilter(f"CQL2 operator {node['op']!r} needs an 'args' list")
-        arity = _ARITY.get(op)
+        arity = ARITY.get(op)
         if arity is not None and len(args) not in arity:
             raise InvalidFilter(f"CQL2 operator {node['op']!r} takes {' or '.join(map(str, arity))} arguments")
         handler = self._handler(op)
@@ -208,9 +208,9 @@ class FilterCompiler:
         if isinstance(arg, str):
             return _Lit(arg, "string")
         if isinstance(arg, dict) and "timestamp" in arg:
-            return _Lit(_timestamp(arg["timestamp"]), "timestamp")
+            return _Lit(cql2_timestamp(arg["timestamp"]), "timestamp")
         if isinstance(arg, dict) and "date" in arg:
-            return _Lit(_date(arg["date"]), "timestamp")
+            return _Lit(cql2_date(arg["date"]), "timestamp")
         return None
 
     def _operand(self, arg: Any, hint: _Lit | None) -> Expr:
@@ -254,7 +254,7 @@ class FilterCompiler:
         if lit.kind == "timestamp" and not target_is_time:
             return format_instant(lit.value)
         if lit.kind == "string" and target_is_time:
-            return _timestamp(lit.value)
+            return cql2_timestamp(lit.value)
         return lit.value
 
     def _is_time(self, arg: Any) -> bool:
@@ -314,7 +314,7 @@ class FilterCompiler:
         if is_geometry_property(left) and not is_geometry_property(right):
             return self.columns.spatial(op, literal_geometry(right))
         if is_geometry_property(right) and not is_geometry_property(left):
-            return self.columns.spatial(_SWAPPED.get(op, op), literal_geometry(left))
+            return self.columns.spatial(SWAPPED.get(op, op), literal_geometry(left))
         if not is_geometry_property(left) and not is_geometry_property(right):
             a, b = literal_geometry(left), literal_geometry(right)
             return true() if bool(getattr(shapely, op[2:])(a, b)) else false()
@@ -337,15 +337,15 @@ class FilterCompiler:
                 # INTERVAL(start_datetime, end_datetime): the item's own time span
                 span = self.columns.time_span()
                 return tuple(  # type: ignore[return-value]
-                    span[k] if isinstance(e, dict) and "property" in e else _interval_end(e, k == 1)
+                    span[k] if isinstance(e, dict) and "property" in e else interval_end(e, k == 1)
                     for k, e in enumerate(ends)
                 )
-            return _interval_end(ends[0], False), _interval_end(ends[1], True)
+            return interval_end(ends[0], False), interval_end(ends[1], True)
         if isinstance(arg, dict) and "timestamp" in arg:
-            t = _timestamp(arg["timestamp"])
+            t = cql2_timestamp(arg["timestamp"])
             return t, t
         if isinstance(arg, dict) and "date" in arg:
-            return _date(arg["date"]), _date(arg["date"], end_of_day=True)
+            return cql2_date(arg["date"]), cql2_date(arg["date"], end_of_day=True)
         raise InvalidFilter("temporal predicates take datetime properties, timestamps, dates or intervals")
 
     def _temporal(self, op: str, args: list[Any]) -> Bool:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from eonode import __version__
-from eonode.cli import admin, catalog, demo_data, ingest, serve, users
+from eonode.cli import admin, catalog, demo_data, ingest, nodes, serve, users
 from eonode.errors import EonodeError
 
 app = typer.Typer(
@@ -28,6 +28,8 @@ app.add_typer(admin.db_app, name="db")
 app.add_typer(users.user_app, name="user")
 app.add_typer(users.policy_app, name="policy")
 app.add_typer(users.quota_app, name="quota")
+app.add_typer(nodes.node_app, name="node")
+app.add_typer(nodes.nodes_app, name="nodes")
 
 _debug = False
 

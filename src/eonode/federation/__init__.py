@@ -1,0 +1,1 @@
+"""Federation: child nodes following a parent node's feed and copying its bytes."""

@@ -1,0 +1,282 @@
+"""A child node following its parent: one outbound connection (Server-Sent Events, so it works
+behind NAT), a durable cursor, every event applied idempotently to the child's own catalogue —
+whose own feed then carries it on to the child's children — and, for agreements in ``full``
+mode, the bytes fetched, verified and acknowledged.
+
+Nothing here needs the child to be reachable: it connects out, reads, and reports.
+
+* The cursor is a small file written after each applied event (no fsync: an event applied twice
+  is applied once, so losing the last few cursor updates only repeats work).
+* Items arrive with their asset links pointing at the parent: they are ``remote`` here until a
+  transfer puts the data into this node's blob store (then ``online``). The transfer queue is the
+  catalogue itself (items of this parent still remote), so a restart loses nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import random
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+from httpx_sse import connect_sse
+
+from eonode import __version__
+from eonode.errors import NotFound
+from eonode.federation.agreement import Agreement
+from eonode.federation.pacing import Pacer
+from eonode.federation.reporting import StatusReporter
+from eonode.federation.transfer import TransferFailed, TransferOptions, TransferProgress, fetch
+from eonode.models.search import SearchQuery
+from eonode.node import Node
+from eonode.storage.local import LocalBlobStore
+from eonode.storage.store import blob_href
+
+log = logging.getLogger("eonode.federation")
+BACKOFF_CAP = 30.0
+CHECKSUM_PREFIX = "1220"  # multihash: sha2-256, 32 bytes
+
+
+def _sha256_of(asset: dict[str, Any]) -> str | None:
+    checksum = str(asset.get("file:checksum", ""))
+    return checksum[len(CHECKSUM_PREFIX) :] if checksum.startswith(CHECKSUM_PREFIX) and len(checksum) == 68 else None
+
+
+class Cursor:
+    """The last parent sequence number applied here, kept in ``<data>/federation/cursor.json``."""
+
+    def __init__(self, folder: Path, parent: str) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / "cursor.json"
+        self.parent = parent
+        self.seq = 0
+        try:
+            saved = orjson.loads(self.path.read_bytes())
+            if saved.get("parent") == parent:
+                self.seq = int(saved.get("seq", 0))
+        except (FileNotFoundError, orjson.JSONDecodeError, ValueError):
+            pass
+
+    def save(self, seq: int) -> None:
+        self.seq = seq
+        tmp = self.path.with_name("cursor.json.tmp")
+        tmp.write_bytes(orjson.dumps({"parent": self.parent, "seq": seq}))
+        os.replace(tmp, self.path)
+
+
+class Follower:
+    def __init__(self, node: Node, parent_url: str, key: str, *, options: TransferOptions | None = None) -> None:
+        self.node = node
+        self.parent = parent_url.rstrip("/")
+        self.headers = {"Authorization": f"Bearer {key}", "User-Agent": f"eonode/{__version__} (child node)"}
+        self.folder = node.settings.data_dir / "federation"
+        self.cursor = Cursor(self.folder, self.parent)
+        self.options = options or TransferOptions()
+        self.mode = "metadata"
+        self.pacer: Pacer | None = None  # the agreement's bandwidth cap and transfer windows
+        self.stop_event = threading.Event()
+        self.wake_transfers = threading.Event()
+        self.transfers: dict[str, dict[str, Any]] = {}  # asset url -> state, for the status report
+        self.applied = 0
+        self.errors: list[str] = []
+        self.parent_last = 0
+        self.connected = False
+        self.refused: str | None = None
+        self._stream_client: httpx.Client | None = None
+        self.reporter = StatusReporter(self)
+        self._threads = [
+            threading.Thread(target=self._follow, name="eonode-follow", daemon=True),
+            threading.Thread(target=self._transfer_loop, name="eonode-transfers", daemon=True),
+            threading.Thread(target=self.reporter.run, name="eonode-status", daemon=True),
+        ]
+
+    def start(self) -> Follower:
+        for t in self._threads:
+            t.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.stop_event.set()
+        self.wake_transfers.set()
+        client = self._stream_client
+        if client is not None:
+            client.close()
+        for t in self._threads:
+            t.join(timeout)
+
+    def client(self, timeout: float = 30.0) -> httpx.Client:
+        return httpx.Client(base_url=self.parent, headers=self.headers, timeout=timeout, trust_env=False)
+
+    def error(self, message: str) -> None:
+        log.warning("federation: %s", message)
+        self.errors = [*self.errors[-49:], f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {message}"]
+
+    # -- the feed -------------------------------------------------------------------------------
+    def _follow(self) -> None:
+        attempt = 0
+        while not self.stop_event.is_set():
+            try:
+                self._stream()
+                attempt = 0
+            except httpx.HTTPStatusError as exc:
+                status = exc.response.status_code
+                self.refused = f"{status}: {exc.response.text[:200]}" if status in (401, 403) else None
+                self.error(f"the parent answered {status} to the feed")
+                attempt += 1
+            except (httpx.HTTPError, OSError, ValueError, RuntimeError) as exc:
+                if not self.stop_event.is_set():
+                    self.error(f"feed connection lost: {type(exc).__name__}: {exc}")
+                attempt += 1
+            finally:
+                self.connected = False
+                self._stream_client = None
+            self.stop_event.wait(random.uniform(0, min(BACKOFF_CAP, 0.5 * 2**attempt)) if attempt else 0.2)
+
+    def _stream(self) -> None:
+        timeout = httpx.Timeout(30.0, read=60.0)  # the parent sends a keep-alive every 15 s
+        with self.client() as client:
+            self._stream_client = client
+            me = client.get("/federation/me")
+            me.raise_for_status()
+            info = me.json()
+            agreement = Agreement.parse(info["agreement"])
+            self.mode = agreement.mode
+            self.pacer = Pacer(agreement.bandwidth_limit, agreement.transfer_schedule())
+            self.parent_last = int(info.get("parent", {}).get("last_seq", 0))
+            self.refused = None
+            self.wake_transfers.set()
+            with connect_sse(
+                client, "GET", "/federation/stream", params={"since": self.cursor.seq}, timeout=timeout
+            ) as source:
+                source.response.raise_for_status()
+                self.connected = True
+                for sse in source.iter_sse():
+                    if self.stop_event.is_set():
+                        return
+                    if sse.event == "change":
+                        event = orjson.loads(sse.data)
+                        self.apply(event)
+                        self.cursor.save(int(event["seq"]))
+                    elif sse.event == "cursor":
+                        self.cursor.save(int(orjson.loads(sse.data)["next"]))
+                    self.parent_last = max(self.parent_last, self.cursor.seq)
+
+    def resync(self, since: int) -> None:
+        """Read the parent's feed again from ``since`` (events already applied change nothing)."""
+        self.cursor.save(since)
+        client = self._stream_client
+        if client is not None:
+            client.close()  # the stream breaks off and reconnects from the new cursor
+
+    def apply(self, event: dict[str, Any]) -> None:
+        """One parent event, made true here (idempotent: applying it twice changes nothing)."""
+        catalog = self.node.catalog
+        if event["kind"] == "collection":
+            if event["op"] == "put":
+                catalog.put_collection({k: v for k, v in event["body"].items() if k != "links"})
+            else:
+                self._ignore_missing(lambda: catalog.delete_collection(event["collection"]))
+        elif event["op"] == "put":
+            doc = {k: v for k, v in event["body"].items() if k != "links"}
+            self._keep_local_bytes(doc)
+            catalog.put_item(doc)
+            self.wake_transfers.set()
+        else:
+            self._ignore_missing(lambda: catalog.delete_item(event["collection"], event["item"]))
+        self.applied += 1
+
+    @staticmethod
+    def _ignore_missing(action: Callable[[], object]) -> None:
+        with contextlib.suppress(NotFound):  # already gone here: nothing to do
+            action()
+
+    def _keep_local_bytes(self, doc: dict[str, Any]) -> None:
+        """Assets whose bytes this node already holds keep pointing at them (an update of the
+        metadata does not make a fetched product remote again)."""
+        for asset in doc.get("assets", {}).values():
+            sha = _sha256_of(asset)
+            if sha is not None and self.node.blobs.exists(sha):
+                asset["href"] = blob_href(sha)
+
+    # -- the bytes ------------------------------------------------------------------------------
+    def remote_items(self, limit: int = 50) -> list[dict[str, Any]]:
+        """Items whose data is still at the parent (the transfer queue)."""
+        query = SearchQuery(filter={"op": "=", "args": [{"property": "eonode:availability"}, "remote"]}, limit=limit)
+        return self.node.catalog.search(query).items
+
+    def _transfer_loop(self) -> None:
+        while not self.stop_event.is_set():
+            self.wake_transfers.wait(5.0)
+            self.wake_transfers.clear()
+            if self.mode != "full" or self.refused:
+                continue
+            try:
+                while not self.stop_event.is_set() and (queue := self.remote_items()):
+                    done = [self._copy(item) for item in queue]
+                    if not any(done):
+                        break  # all failed: wait for the next wake-up (or five seconds)
+            except Exception as exc:  # keep the thread alive: a failing round is reported and retried
+                self.error(f"transfer round failed: {type(exc).__name__}: {exc}")
+
+    def _copy(self, item: dict[str, Any]) -> bool:
+        """Fetch, verify and store the parent's assets of one item; then acknowledge them."""
+        doc = self.node.catalog.get_item(item["collection"], item["id"]).doc
+        delivered = []
+        for key, asset in doc.get("assets", {}).items():
+            href, sha = str(asset.get("href", "")), _sha256_of(asset)
+            if not href.startswith(self.parent + "/") or sha is None or not isinstance(asset.get("file:size"), int):
+                continue
+            if not self._fetch(href, sha, int(asset["file:size"])):
+                return False
+            asset["href"] = blob_href(sha)
+            delivered.append({"collection": doc["collection"], "item": doc["id"], "asset": key, "sha256": sha})
+        if not delivered:
+            return False
+        self.node.catalog.put_item(doc)
+        with self.client() as client:
+            client.post("/federation/ack", json={"delivered": delivered}).raise_for_status()
+        return True
+
+    def _fetch(self, url: str, sha: str, size: int) -> bool:
+        blobs = self.node.blobs
+        if blobs.exists(sha):
+            return True
+        local = isinstance(blobs, LocalBlobStore)
+        dest = blobs.path(sha) if isinstance(blobs, LocalBlobStore) else self.folder / "transfers" / sha
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        self.transfers[url] = {"state": "queued", "done": 0, "total": size}
+
+        def progress(p: TransferProgress) -> None:
+            self.transfers[url] = {"state": p.state, "done": p.done, "total": p.total, "rate": p.rate}
+
+        try:
+            with self.client(timeout=self.options.timeout) as client:
+                fetch(
+                    url,
+                    dest,
+                    size=size,
+                    sha256=sha,
+                    headers=self.headers,
+                    client=client,
+                    options=self.options,
+                    progress=progress,
+                    pacer=self.pacer,
+                    cancel=self.stop_event,
+                )
+        except TransferFailed as exc:
+            self.transfers[url] = {**self.transfers[url], "state": "failed", "reason": str(exc)}
+            self.error(f"transfer of {url} failed: {exc}")
+            return False
+        if not local:
+            with dest.open("rb") as handle:
+                blobs.put(iter(lambda: handle.read(1 << 20), b""), expected_sha256=sha, expected_size=size)
+            dest.unlink()
+        self.transfers.pop(url, None)
+        return True

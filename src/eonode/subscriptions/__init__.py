@@ -1,0 +1,1 @@
+"""Subscriptions: saved queries matched against the change feed, with the semantics of search."""
