@@ -19,6 +19,7 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
 from eonode.accounts.access import refuse
+from eonode.accounts.model import Role
 from eonode.accounts.permissions import Action
 from eonode.accounts.quotas import HEARTBEAT_SECONDS, Quotas
 from eonode.api.deps import node_of
@@ -60,7 +61,13 @@ async def get_asset(request: Request, collection_id: str, item_id: str, key: str
         raise AssetNotFound(f"item {item_id!r} has no asset {key!r}")
     counted = not is_preview(asset)
     if counted:
-        refuse(await run_in_threadpool(node.accounts.access.decide, principal, Action.DOWNLOAD, collection_id))
+        decision = await run_in_threadpool(node.accounts.access.decide, principal, Action.DOWNLOAD, collection_id)
+        if not decision and not (
+            principal.role is Role.NODE
+            and principal.user is not None
+            and await run_in_threadpool(node.children.may_copy, principal.user.id, stored.doc)
+        ):
+            refuse(decision)
     digest = blob_digest(asset.get("href", ""))
     if digest is None:
         raise BlobNotFound(f"the bytes of asset {key!r} are not held by this node; they are at {asset['href']}")

@@ -6,17 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-import httpx
 import orjson
 import typer
 
-from eonode.accounts.tokens import new_api_key
 from eonode.cli.common import DataDir, settings_for
 from eonode.cli.users import ACTOR, opened
 from eonode.errors import InvalidParameter
 from eonode.federation.agreement import Agreement
 from eonode.federation.children import Child
-from eonode.federation.parent_link import save_link
+from eonode.federation.parent_link import link_file, request_join
 
 node_app = typer.Typer(help="This node's place under a parent node.", no_args_is_help=True)
 nodes_app = typer.Typer(help="Child nodes of this node.", no_args_is_help=True)
@@ -58,11 +56,9 @@ def join(
     """Ask PARENT to take this node in. The node generates its own credential and keeps it in its
     data folder; once the parent's administrator approves, `eonode serve` follows the parent."""
     settings = settings_for(data_dir)
-    key = new_api_key()
     body = {
         "name": name,
         "contact": contact,
-        "key": key.secret,
         "organisation": organisation,
         "country": country,
         "url": url,
@@ -72,12 +68,10 @@ def join(
         "max_cloud_cover": max_cloud,
         "mode": mode,
     }
-    reply = httpx.post(f"{parent.rstrip('/')}/federation/join", json=body, timeout=30, trust_env=False)
-    if reply.status_code != 202:
-        raise InvalidParameter(f"the parent refused the request ({reply.status_code}): {reply.text[:300]}")
-    answer = reply.json()
-    path = save_link(settings, parent, key.secret, name=name, request_id=answer["id"])
-    typer.echo(f"asked {parent} to take in {name} (request {answer['id']}, {answer['status']}); link in {path}")
+    answer = request_join(settings, parent, body)
+    typer.echo(
+        f"asked {parent} to take in {name} (request {answer['id']}, {answer['status']}); link in {link_file(settings)}"
+    )
 
 
 def _line(child: Child) -> str:

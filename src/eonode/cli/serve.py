@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import threading
 import time
@@ -124,23 +125,23 @@ def serve(
 
 
 def demo(
-    data_dir: Annotated[Path, typer.Option("--data-dir", help="Demo data folder")] = Path("eonode-demo"),
-    port: Annotated[int, typer.Option(help="Port of the main node")] = 8000,
+    data_dir: Annotated[Path, typer.Option("--data-dir", help="Demo data folder (one sub-folder per node)")] = Path(
+        "eonode-demo"
+    ),
+    port: Annotated[int, typer.Option(help="Port of the main node; the others take the next ones")] = 8000,
     packages: Annotated[int, typer.Option(help="Packages to generate and ingest on first start")] = DEMO_PACKAGES,
+    every: Annotated[float, typer.Option(help="Seconds between new products at the main node (0: none)")] = 5.0,
 ) -> None:
-    """Run a demo node: on first start, generates synthetic product packages (GF, ZY, CBERS, HY,
-    thematic) and ingests them; then serves, watching its inbox. Prints `main <url>` once it answers."""
+    """Run a demo network: a main node with ingested synthetic product packages (GF, ZY, CBERS, HY,
+    thematic), two sub nodes with different territories and a lower node under the first, all on
+    loopback ports. Prints `<name> <url>` for each node once it answers; the main node acquires a
+    new product every few seconds and the others receive what their agreements cover."""
+    from eonode.demo.network import DemoNetwork
     from eonode.demo.portals import write_demo_portals
 
-    portals_file = write_demo_portals(data_dir.resolve() / "portals")
-    settings = settings_for(
-        data_dir,
-        port=port,
-        title="eonode demo — main node",
-        inbox_watch=True,
-        inbox_settle_seconds=2.0,
-        portals_file=portals_file,
-    )
+    root = data_dir.resolve()
+    portals_file = write_demo_portals(root / "portals")
+    settings = settings_for(root / "main", title="eonode demo — main node", portals_file=portals_file)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     node = Node.open(settings)
     try:
@@ -151,8 +152,22 @@ def demo(
         apply_demo_policies(node)
     finally:
         node.close()
-    print(f"drop packages into {settings.effective_inbox_dir} to ingest them", file=sys.stderr, flush=True)
-    run_server(settings, announce="main")
+    _first_admin(settings)
+    network = DemoNetwork(root, port, every=every, portals_file=portals_file)
+
+    def on_signal(signum: int, frame: object) -> None:
+        network.stopping.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        network.start()
+        print(f"drop packages into {settings.effective_inbox_dir} to ingest them", file=sys.stderr, flush=True)
+        if every > 0:
+            threading.Thread(target=network.acquire, name="eonode-demo-acquire", daemon=True).start()
+        network.supervise()
+    finally:
+        network.stop()
 
 
 def _ingest_demo_packages(node: Node, count: int) -> None:

@@ -40,6 +40,25 @@ def save_link(settings: Settings, parent: str, key: str, **extra: Any) -> Path:
     return path
 
 
+def request_join(settings: Settings, parent: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Ask ``parent`` to take this node in with a credential generated here; keeps the link in
+    the data folder and returns the parent's answer (the request's id and status)."""
+    import httpx
+
+    from eonode.accounts.tokens import new_api_key
+    from eonode.errors import InvalidParameter
+
+    key = new_api_key()
+    reply = httpx.post(
+        f"{parent.rstrip('/')}/federation/join", json={**body, "key": key.secret}, timeout=30, trust_env=False
+    )
+    if reply.status_code != 202:
+        raise InvalidParameter(f"the parent refused the request ({reply.status_code}): {reply.text[:300]}")
+    answer: dict[str, Any] = reply.json()
+    save_link(settings, parent, key.secret, name=body.get("name"), request_id=answer["id"])
+    return answer
+
+
 def parent_of(settings: Settings) -> tuple[str, str] | None:
     """The parent's URL and this node's credential there, or None for a main node."""
     if settings.parent_url and settings.parent_key:
