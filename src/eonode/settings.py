@@ -137,6 +137,9 @@ class Settings(BaseSettings):
         "approved).",
     )
     status_seconds: float = Field(30.0, gt=0, description="How often a child node reports its status to its parent.")
+    reconcile_seconds: float = Field(
+        3600.0, gt=0, description="How often a child node compares its copies with its parent's inventory."
+    )
     first_admin: bool = Field(
         True, description="On first start with no administrator, create `admin` with a one-time password (printed)."
     )

@@ -11,7 +11,7 @@ collection     visibility   data access
 =============  ===========  ===========
 gf1-wfv        public       open
 gf1-pms        public       registered (the default)
-gf2-pms        public       approval   (user A granted)
+gf2-pms        public       approval   (user A granted; the node account's agreement covers it)
 gf6-wfv        public       purchase   (the node account granted)
 zy3-nad        public       none
 cbers04-mux    registered   open
@@ -94,6 +94,7 @@ FEDERATION_ROWS = [
     Row("GET", "/federation/join", (400,) * 7),  # the credential goes in X-Eonode-Node-Key
     Row("GET", "/federation/me", NODE_ONLY),
     Row("GET", "/federation/feed", NODE_ONLY),
+    Row("GET", "/federation/inventory", NODE_ONLY),
     Row("GET", "/federation/stream", (UNAUTH, FORBID, FORBID, FORBID, FORBID, None, FORBID)),
     Row("POST", "/federation/status", NODE_ONLY, body={"name": "{who}"}),
     Row("POST", "/federation/ack", NODE_ONLY, body={"delivered": []}),
@@ -131,7 +132,7 @@ ROWS = [
     Row("GET", data("gf1-wfv"), ALL),
     Row("GET", data("gf1-pms"), (UNAUTH, OK, OK, OK, OK, OK, OK)),
     Row("HEAD", data("gf1-pms"), (UNAUTH, OK, OK, OK, OK, OK, OK)),
-    Row("GET", data("gf2-pms"), (UNAUTH, OK, FORBID, OK, OK, FORBID, OK)),
+    Row("GET", data("gf2-pms"), (UNAUTH, OK, FORBID, OK, OK, OK, OK)),  # the node: its agreement licenses it
     Row("GET", data("gf6-wfv"), (UNAUTH, FORBID, FORBID, OK, OK, OK, OK)),
     Row("GET", data("zy3-nad"), (FORBID, FORBID, FORBID, OK, OK, FORBID, OK)),
     Row("GET", data("cbers04-mux"), (MISSING, OK, OK, OK, OK, OK, OK)),

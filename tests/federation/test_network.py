@@ -118,7 +118,9 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
             )
             assert approved.status_code == 200, approved.text
         for name in AGREEMENTS:
-            children[name] = start_node(root / name, env={"EONODE_STATUS_SECONDS": "1"})
+            children[name] = start_node(
+                root / name, env={"EONODE_STATUS_SECONDS": "1", "EONODE_RECONCILE_SECONDS": "2"}
+            )
         yield Network(main, children, keys, numbers)
     finally:
         for child in children.values():
@@ -242,3 +244,52 @@ def test_a_revoked_node_is_refused_at_once(net: Network) -> None:
     assert refused.status_code in (401, 403), refused.text
     # a user key or no key cannot read a child's feed either
     assert httpx.get(f"{net.main.url}/federation/feed", trust_env=False).status_code == 401
+
+
+def test_reconciliation_repairs_holes_extras_and_damaged_copies(net: Network) -> None:
+    """What the feed can no longer fix — an item deleted behind the child's back, a copy the parent
+    no longer has for it, bytes damaged on its disk — the periodic comparison repairs."""
+    child = net.children["sub-cn"]
+    want = expected(net, "sub-cn")
+    wait_for(lambda: ids(child.url) == want, what="sub-cn catching up")
+    victim = sorted(want)[0]
+    doc = httpx.get(f"{child.url}/search?ids={victim}", trust_env=False).json()["features"][0]
+    item_url = f"{child.url}/collections/{doc['collection']}/items/{victim}"
+    assert httpx.delete(item_url, headers=ADMIN, trust_env=False).status_code == 204
+    extra = {k: v for k, v in doc.items() if k != "links"}
+    extra["id"] = victim + "-ORPHAN"
+    made = httpx.post(f"{child.url}/collections/{doc['collection']}/items", json=extra, headers=ADMIN, trust_env=False)
+    assert made.status_code == 201, made.text
+    # damage one copied blob on the child's disk (same length, different bytes)
+    online = [
+        f
+        for f in httpx.post(f"{child.url}/search", json={"limit": 500}, trust_env=False).json()["features"]
+        if f["id"] != victim and f["properties"].get("eonode:availability") == "online"
+    ]
+    damaged = online[0]
+    sha = damaged["assets"]["data"]["file:checksum"][4:]
+    blob = child.data_dir / "blobs" / sha[:2] / sha[2:4] / sha
+    assert blob.exists(), blob
+    blob.write_bytes(b"\0" * blob.stat().st_size)
+
+    def repaired() -> bool:
+        back = httpx.get(item_url, trust_env=False).status_code == 200
+        orphan_gone = httpx.get(f"{item_url}-ORPHAN", trust_env=False).status_code == 404
+        again = httpx.get(f"{child.url}/collections/{damaged['collection']}/items/{damaged['id']}", trust_env=False)
+        data = again.json()["assets"]["data"]
+        fixed = (
+            again.json()["properties"].get("eonode:availability") == "online"
+            and blob.exists()
+            and (hashlib.sha256(blob.read_bytes()).hexdigest() == sha)
+        )
+        return back and orphan_gone and fixed and data["href"].startswith(child.url)
+
+    wait_for(repaired, 60, "reconciliation")
+    assert ids(child.url) == want
+
+    def reported() -> bool:  # the next status report tells the parent what was repaired
+        tree = httpx.get(f"{net.main.url}/admin/nodes/tree", headers=ADMIN, trust_env=False).json()
+        report = next(c["report"] for c in tree["children"] if c["name"] == "sub-cn")
+        return any("damaged" in e for e in report["errors"])
+
+    wait_for(reported, 15, "the damaged copy in a status report")

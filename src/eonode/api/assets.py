@@ -19,7 +19,7 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
 from eonode.accounts.access import refuse
-from eonode.accounts.model import Role
+from eonode.accounts.model import DataAccess, Role
 from eonode.accounts.permissions import Action
 from eonode.accounts.quotas import HEARTBEAT_SECONDS, Quotas
 from eonode.api.deps import node_of
@@ -65,9 +65,10 @@ async def get_asset(request: Request, collection_id: str, item_id: str, key: str
         if not decision and not (
             principal.role is Role.NODE
             and principal.user is not None
+            and node.accounts.access.policy(collection_id).data_access is not DataAccess.NONE
             and await run_in_threadpool(node.children.may_copy, principal.user.id, stored.doc)
         ):
-            refuse(decision)
+            refuse(decision)  # a child's agreement licenses its copies, except of data never distributed
     digest = blob_digest(asset.get("href", ""))
     if digest is None:
         raise BlobNotFound(f"the bytes of asset {key!r} are not held by this node; they are at {asset['href']}")

@@ -35,6 +35,7 @@ from eonode.errors import Forbidden, InvalidParameter, Unauthorized
 from eonode.federation.agreement import Agreement
 from eonode.federation.children import Child, Status
 from eonode.federation.feed import FeedPage, child_page
+from eonode.federation.reconcile import parent_entries, summarise
 
 router = APIRouter(tags=["federation"])
 admin_router = APIRouter(prefix="/admin/nodes", tags=["administration"])
@@ -179,6 +180,31 @@ async def status(request: Request) -> Response:
     node = node_of(request)
     resync = await run_in_threadpool(node.children.report, child, body)
     return JsonResponse({"resync_from": resync, "last_seq": await run_in_threadpool(node.catalog.last_seq)})
+
+
+@router.get("/federation/inventory", summary="What this child should hold: per collection and day, or one day's items")
+async def inventory(
+    request: Request,
+    collection: str | None = None,
+    day: str | None = Query(None, pattern=r"^\d{4}-\d{2}-\d{2}$"),
+) -> Response:
+    child = await run_in_threadpool(_child_of, request)
+    if day is not None and collection is None:
+        raise InvalidParameter("a day's listing needs its collection")
+    node = node_of(request)
+    scope = await scope_of(request)
+    assert child.agreement is not None
+    agreement = child.agreement
+
+    def entries() -> Any:
+        return parent_entries(
+            node.catalog, agreement, datetime.now(UTC), sees=scope.sees, collection=collection, day=day
+        )
+
+    if day is None:
+        return JsonResponse({"collections": await run_in_threadpool(lambda: summarise(entries()))})
+    listed = await run_in_threadpool(lambda: {item_id: version for _c, _d, item_id, version in entries()})
+    return JsonResponse({"collection": collection, "day": day, "items": listed})
 
 
 class Delivered(BaseModel):

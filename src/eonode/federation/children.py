@@ -115,8 +115,8 @@ class Children(AccountDb):
         contact = self.accounts.users.clean_email(contact)
         if not key.startswith(KEY_PREFIX) or len(key) < 30:
             raise InvalidParameter(f"the node's credential must be an eonode API key ({KEY_PREFIX}…)")
-        form = dict(requested or {})
-        Agreement.parse({k: v for k, v in form.items() if k in Agreement.model_fields})  # refuse nonsense now
+        form = {k: v for k, v in (requested or {}).items() if k in Agreement.model_fields}
+        Agreement.parse(form)  # refuse nonsense now, not at approval
         now = self.accounts.users.clock()
         with self.write() as conn:
             if conn.execute(select(fed_children.c.id).where(fed_children.c.name == name)).first():
@@ -149,8 +149,10 @@ class Children(AccountDb):
         """Grant the agreement and make the child's machine account with the child's own key."""
         child = self.get(child_id)
         if child.status not in ("pending", "rejected"):
-            raise Conflict(f"node {child.name} is {child.status}; only a pending request can be approved")
+            raise Conflict(f"node {child.name} is {child.status}; only a pending or rejected request can be approved")
         users = self.accounts.users
+        if self.accounts.store.find_user(f"node-{child.name}") is not None:
+            raise Conflict(f"an account named node-{child.name} exists already; rename or remove it first")
         user = users.add_user(
             f"node-{child.name}",
             f"node-{child.name}@nodes.invalid",
@@ -187,7 +189,7 @@ class Children(AccountDb):
         return self.get(child_id)
 
     def set_agreement(self, child_id: int, agreement: Agreement, *, actor: str) -> Child:
-        child = self.get(child_id)
+        child = self._approved(child_id)
         with self.write() as conn:
             conn.execute(
                 update(fed_children)
@@ -199,11 +201,17 @@ class Children(AccountDb):
 
     def ask_resync(self, child_id: int, since: int, *, actor: str) -> Child:
         """Ask the child to read its feed again from ``since`` (told in its next status reply)."""
-        child = self.get(child_id)
+        child = self._approved(child_id)
         with self.write() as conn:
             conn.execute(update(fed_children).where(fed_children.c.id == child_id).values(resync_from=max(0, since)))
         self.accounts.store.audit("node.resync", actor=actor, subject=child.name, now=self.accounts.users.clock())
         return self.get(child_id)
+
+    def _approved(self, child_id: int) -> Child:
+        child = self.get(child_id)
+        if child.status != "approved":
+            raise Conflict(f"node {child.name} is {child.status}; only an approved node has an agreement")
+        return child
 
     def _decide(self, child_id: int, status: Status, actor: str, **values: Any) -> None:
         if "agreement" in values:
@@ -267,10 +275,16 @@ class Children(AccountDb):
                     .limit(count - KEEP_REPORTS)
                 )
                 conn.execute(delete(fed_reports).where(fed_reports.c.id.in_(oldest.scalar_subquery())))
-            resync = child.resync_from
-            if resync is not None:
-                conn.execute(update(fed_children).where(fed_children.c.id == child.id).values(resync_from=None))
-        return resync
+            resync = conn.execute(
+                select(fed_children.c.resync_from).where(fed_children.c.id == child.id)
+            ).scalar_one_or_none()
+            if resync is not None:  # told once; a newer request made meanwhile is not lost
+                conn.execute(
+                    update(fed_children)
+                    .where(fed_children.c.id == child.id, fed_children.c.resync_from == resync)
+                    .values(resync_from=None)
+                )
+        return int(resync) if resync is not None else None
 
     def reports(self, child_id: int, limit: int = 100) -> list[tuple[datetime, dict[str, Any]]]:
         q = (

@@ -70,7 +70,7 @@ def child_page(
                 if release is not None and release > now:
                     page.release_at = release
                     return page
-                out.update(op="put", item=e.item_id, body=decorate(deepcopy(e.body)))
+                out.update(op="put", item=e.item_id, etag=e.etag, body=decorate(deepcopy(e.body)))
             elif e.op == "create":
                 page.cursor = e.seq  # created out of scope: the child never had it
                 continue

@@ -32,12 +32,13 @@ from eonode import __version__
 from eonode.errors import NotFound
 from eonode.federation.agreement import Agreement
 from eonode.federation.pacing import Pacer
+from eonode.federation.reconcile import UPSTREAM, Reconciler
 from eonode.federation.reporting import StatusReporter
 from eonode.federation.transfer import TransferFailed, TransferOptions, TransferProgress, fetch
 from eonode.models.search import SearchQuery
 from eonode.node import Node
 from eonode.storage.local import LocalBlobStore
-from eonode.storage.store import blob_href
+from eonode.storage.store import blob_digest, blob_href
 
 log = logging.getLogger("eonode.federation")
 BACKOFF_CAP = 30.0
@@ -91,10 +92,12 @@ class Follower:
         self.refused: str | None = None
         self._stream_client: httpx.Client | None = None
         self.reporter = StatusReporter(self)
+        self.reconciler = Reconciler(self)
         self._threads = [
             threading.Thread(target=self._follow, name="eonode-follow", daemon=True),
             threading.Thread(target=self._transfer_loop, name="eonode-transfers", daemon=True),
             threading.Thread(target=self.reporter.run, name="eonode-status", daemon=True),
+            threading.Thread(target=self._reconcile_loop, name="eonode-reconcile", daemon=True),
         ]
 
     def start(self) -> Follower:
@@ -117,6 +120,20 @@ class Follower:
     def error(self, message: str) -> None:
         log.warning("federation: %s", message)
         self.errors = [*self.errors[-49:], f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {message}"]
+
+    def _reconcile_loop(self) -> None:
+        """Compare with the parent soon after start (a restored or damaged node repairs itself
+        first), then every ``reconcile_seconds``."""
+        wait = min(30.0, self.node.settings.reconcile_seconds)
+        while not self.stop_event.wait(wait):
+            wait = self.node.settings.reconcile_seconds
+            if not self.connected or self.refused:
+                wait = min(wait, 30.0)
+                continue
+            try:
+                self.reconciler.run_once()
+            except Exception as exc:  # keep the thread: a failed round is reported and retried
+                self.error(f"reconciliation failed: {type(exc).__name__}: {exc}")
 
     # -- the feed -------------------------------------------------------------------------------
     def _follow(self) -> None:
@@ -185,6 +202,8 @@ class Follower:
                 self._ignore_missing(lambda: catalog.delete_collection(event["collection"]))
         elif event["op"] == "put":
             doc = {k: v for k, v in event["body"].items() if k != "links"}
+            if event.get("etag"):
+                doc["properties"] = {**doc.get("properties", {}), UPSTREAM: event["etag"]}  # for reconciliation
             self._keep_local_bytes(doc)
             catalog.put_item(doc)
             self.wake_transfers.set()
@@ -204,6 +223,15 @@ class Follower:
             sha = _sha256_of(asset)
             if sha is not None and self.node.blobs.exists(sha):
                 asset["href"] = blob_href(sha)
+
+    def repoint_to_parent(self, item: dict[str, Any]) -> None:
+        """Point an item's local assets back at the parent (its bytes here were lost or damaged)."""
+        doc = {k: v for k, v in item.items() if k != "links"}
+        for key, asset in doc.get("assets", {}).items():
+            if blob_digest(str(asset.get("href", ""))) is not None:
+                asset["href"] = f"{self.parent}/collections/{doc['collection']}/items/{doc['id']}/assets/{key}"
+        self.node.catalog.put_item(doc)
+        self.wake_transfers.set()
 
     # -- the bytes ------------------------------------------------------------------------------
     def remote_items(self, limit: int = 50) -> list[dict[str, Any]]:

@@ -62,6 +62,7 @@ class StatusReporter:
             "items": node.catalog.item_count(),
             "usage": node.accounts.store.usage_since(datetime.now(UTC) - timedelta(days=2)),
             "children": children,
+            "reconciled": None if f.reconciler.last is None else f.reconciler.last.public(),
         }
 
     def send(self) -> None:

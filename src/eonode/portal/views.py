@@ -38,9 +38,10 @@ def install(app: FastAPI) -> None:
 
     app.include_router(satellite_pages.router)
     app.include_router(product_hub.router)
-    from eonode.portal import console
+    from eonode.portal import console, nodes_page
 
     app.include_router(console.router)
+    app.include_router(nodes_page.router)
     from eonode.portal import theme_portals
 
     app.include_router(theme_portals.router)
