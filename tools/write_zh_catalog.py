@@ -150,6 +150,7 @@ ZH = {
     "Nothing has been ingested by the worker yet.": "入库进程尚未处理任何数据包。",
     "held by an upstream node; fetched when ordered": "数据存放在上级节点，订购后调取",
     "Availability": "数据状态",
+    "Get from the parent node": "从上级节点获取",
     "All": "全部",
     "Online: download now": "在线：可直接下载",
     "Offline: order first": "离线：需先订购",

@@ -285,6 +285,25 @@ class ChecksumMismatch(StorageError):
     message = "the bytes do not match their recorded sha256"
 
 
+class FetchingUpstream(EonodeError):
+    """The asset's bytes are being fetched from an upstream node; ask again after ``Retry-After``."""
+
+    code = "FetchingUpstream"
+    status = 503
+    message = "the data is being fetched from an upstream node; try again shortly"
+
+    def __init__(self, description: str | None = None, *, done: int = 0, total: int = 0, retry_after: int = 2) -> None:
+        self.done, self.total, self.retry_after = done, total, max(1, retry_after)
+        super().__init__(description)
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "Retry-After": str(self.retry_after),
+            "X-Eonode-Progress": f"{self.done}/{self.total}",
+            "Cache-Control": "no-store",
+        }
+
+
 class DatabaseError(EonodeError):
     code = "DatabaseError"
     status = 503

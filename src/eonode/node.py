@@ -92,6 +92,14 @@ class Node:
         )
 
     @cached_property
+    def upstream(self) -> str | None:
+        """The parent node's URL when this node follows one."""
+        from eonode.federation.parent_link import parent_of
+
+        parent = parent_of(self.settings)
+        return parent[0] if parent else None
+
+    @cached_property
     def children(self) -> Children:
         """This node's child nodes (enrollment, agreements, reports), opened on first use."""
         from eonode.federation.children import Children

@@ -137,6 +137,12 @@ class Settings(BaseSettings):
         "approved).",
     )
     status_seconds: float = Field(30.0, gt=0, description="How often a child node reports its status to its parent.")
+    storage_quota_gib: float | None = Field(
+        None,
+        gt=0,
+        description="A child node's limit for copied data bytes; when full, the least recently downloaded copies "
+        "are evicted (metadata and quicklooks stay; the data becomes remote and is fetched again on demand).",
+    )
     reconcile_seconds: float = Field(
         3600.0, gt=0, description="How often a child node compares its copies with its parent's inventory."
     )

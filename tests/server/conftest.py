@@ -33,6 +33,11 @@ class NodeProcess:
     url: str
     data_dir: Path
     process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def output(self) -> str:
+        """What the server printed so far (stdout and stderr)."""
+        return self.log_path.read_text(errors="replace")
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -54,16 +59,20 @@ def start_node(data_dir: Path, *extra: str, env: dict[str, str] | None = None) -
         "EONODE_DEFAULT_DATA_ACCESS": "open",
         **(env or {}),
     }
-    process = subprocess.Popen(cmd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # Output goes to a file beside the data folder: a pipe nobody drains fills up and stops the node.
+    log_path = data_dir.parent / f"{data_dir.name}-serve.log"
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(cmd, env=full_env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            out = process.stdout.read().decode() if process.stdout else ""
+            out = log_path.read_text(errors="replace")[-5000:]
             raise RuntimeError(f"eonode serve exited with {process.returncode}:\n{out}")
         try:
             if httpx.get(f"{url}/conformance", timeout=1, trust_env=False).status_code == 200:
-                return NodeProcess(url, data_dir, process)
+                return NodeProcess(url, data_dir, process, log_path)
         except httpx.HTTPError:
             pass
         time.sleep(0.1)

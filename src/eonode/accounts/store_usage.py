@@ -152,6 +152,14 @@ class UsageRows(AccountDb):
             return [_download_of(r._mapping) for r in conn.execute(q)]
 
     # -- request counters -------------------------------------------------------------------------------
+    def last_downloads(self) -> dict[tuple[str, str], datetime]:
+        """When each item's data was last downloaded here (for least-recently-used eviction)."""
+        q = select(downloads.c.collection, downloads.c.item_id, func.max(downloads.c.started)).group_by(
+            downloads.c.collection, downloads.c.item_id
+        )
+        with self.read() as conn:
+            return {(c, i): when for c, i, when in conn.execute(q)}
+
     def usage_since(self, since: datetime) -> list[dict[str, Any]]:
         """Downloads per collection and day since ``since``: count, bytes, distinct users."""
         q = select(downloads.c.collection, downloads.c.started, downloads.c.bytes, downloads.c.principal).where(

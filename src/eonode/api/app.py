@@ -54,6 +54,7 @@ def create_app(node: Node, *, close_node: bool = False) -> FastAPI:
 
         parent = parent_of(node.settings)
         guard = FollowerGuard(node, *parent).start() if parent else None
+        _app.state.federation = guard  # the asset endpoint asks its follower to fetch remote data
         yield
         if guard is not None:
             guard.stop()

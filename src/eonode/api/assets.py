@@ -12,6 +12,7 @@ from __future__ import annotations
 import mimetypes
 import time
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import anyio
 from fastapi import APIRouter, Request
@@ -26,7 +27,7 @@ from eonode.api.deps import node_of
 from eonode.api.principal import principal_of
 from eonode.api.ranges import parse_range
 from eonode.api.scope import require_visible
-from eonode.errors import AssetNotFound, BlobNotFound
+from eonode.errors import AssetNotFound, BlobNotFound, FetchingUpstream
 from eonode.storage.store import blob_digest
 
 router = APIRouter()
@@ -71,6 +72,7 @@ async def get_asset(request: Request, collection_id: str, item_id: str, key: str
             refuse(decision)  # a child's agreement licenses its copies, except of data never distributed
     digest = blob_digest(asset.get("href", ""))
     if digest is None:
+        await _fetch_through(request, collection_id, item_id, key, asset)
         raise BlobNotFound(f"the bytes of asset {key!r} are not held by this node; they are at {asset['href']}")
     info = await run_in_threadpool(node.blobs.stat, digest)
     media_type = asset.get("type") or "application/octet-stream"
@@ -110,6 +112,27 @@ async def get_asset(request: Request, collection_id: str, item_id: str, key: str
     )
     body = _counted(chunks, quotas, download_id, end - start + 1)
     return StreamingResponse(body, status_code=status, headers=headers, media_type=media_type)
+
+
+async def _fetch_through(request: Request, collection_id: str, item_id: str, key: str, asset: dict[str, Any]) -> None:
+    """On a child node, an asset still at the parent is fetched when asked for: 503 with
+    ``Retry-After`` and the progress until its bytes are here and verified (the parent may in
+    turn be fetching it from its own parent)."""
+    guard = getattr(request.app.state, "federation", None)
+    follower = guard.follower if guard is not None else None
+    href = str(asset.get("href", ""))
+    if follower is None or not href.startswith(follower.parent + "/"):
+        return
+    size = int(asset.get("file:size") or 0)
+    state = await run_in_threadpool(follower.copier.demand, collection_id, item_id, href, size)
+    done, total = int(state.get("done") or 0), int(state.get("total") or size)
+    percent = f"{100 * done // total} %" if total else "starting"
+    failed = f"; the last attempt failed ({state['reason']}), trying again" if state.get("state") == "failed" else ""
+    raise FetchingUpstream(
+        f"asset {key!r} of {item_id} is being fetched from the parent node ({percent}){failed}",
+        done=done,
+        total=total,
+    )
 
 
 async def _counted(chunks: Iterator[bytes], quotas: Quotas, download_id: int, length: int) -> AsyncIterator[bytes]:

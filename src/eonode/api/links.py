@@ -13,12 +13,19 @@ from eonode.storage.store import blob_digest
 
 
 class Urls:
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, upstream: str | None = None) -> None:
         self.base = base.rstrip("/")
+        self.upstream = upstream  # the parent node's URL: its asset links are served through this node
 
     @classmethod
     def of(cls, request: Request, settings: Settings) -> Urls:
-        return cls(settings.public_url or str(request.base_url))
+        node = getattr(request.app.state, "node", None)
+        return cls(settings.public_url or str(request.base_url), node.upstream if node is not None else None)
+
+    def served_here(self, href: str) -> bool:
+        """Whether this node serves the bytes behind ``href``: its own blob, or — on a child node —
+        the parent's asset, which it fetches when asked (so its users always download from it)."""
+        return blob_digest(href) is not None or (self.upstream is not None and href.startswith(self.upstream + "/"))
 
     @property
     def root(self) -> str:
@@ -60,7 +67,7 @@ def decorate_item(doc: dict[str, Any], urls: Urls) -> dict[str, Any]:
         link("root", urls.root, "application/json"),
     ]
     for key, asset in doc.get("assets", {}).items():
-        if blob_digest(asset.get("href", "")) is not None:
+        if urls.served_here(str(asset.get("href", ""))):
             asset["href"] = urls.asset(cid, iid, key)
     return doc
 

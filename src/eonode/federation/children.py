@@ -248,10 +248,11 @@ class Children(AccountDb):
 
     def may_copy(self, user_id: int, item: dict[str, Any]) -> bool:
         """Whether an approved child's agreement covers copying this item's data (the agreement
-        is the child's licence: approval or purchase policies do not apply to it)."""
+        is the child's licence: approval or purchase policies do not apply to it). The mode only
+        says what the child copies by itself; any mode may fetch what its users ask for."""
         child = self.of_user(user_id)
         agreement = None if child is None else child.agreement
-        return agreement is not None and agreement.mode != "metadata" and agreement.matcher().matches(item)
+        return agreement is not None and agreement.matcher().matches(item)
 
     def all(self, status: Status | None = None) -> list[Child]:
         q = select(fed_children).order_by(fed_children.c.id)

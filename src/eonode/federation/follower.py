@@ -7,14 +7,14 @@ Nothing here needs the child to be reachable: it connects out, reads, and report
 
 * The cursor is a small file written after each applied event (no fsync: an event applied twice
   is applied once, so losing the last few cursor updates only repeats work).
-* Items arrive with their asset links pointing at the parent: they are ``remote`` here until a
-  transfer puts the data into this node's blob store (then ``online``). The transfer queue is the
-  catalogue itself (items of this parent still remote), so a restart loses nothing.
+* Items arrive with their asset links pointing at the parent: they are ``remote`` here until the
+  copier (``copier.py``) puts the data into this node's blob store (then ``online``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
 import os
 import random
@@ -31,23 +31,16 @@ from httpx_sse import connect_sse
 from eonode import __version__
 from eonode.errors import NotFound
 from eonode.federation.agreement import Agreement
+from eonode.federation.copier import Copier, sha256_of
 from eonode.federation.pacing import Pacer
 from eonode.federation.reconcile import UPSTREAM, Reconciler
 from eonode.federation.reporting import StatusReporter
-from eonode.federation.transfer import TransferFailed, TransferOptions, TransferProgress, fetch
-from eonode.models.search import SearchQuery
+from eonode.federation.transfer import TransferOptions
 from eonode.node import Node
-from eonode.storage.local import LocalBlobStore
 from eonode.storage.store import blob_digest, blob_href
 
 log = logging.getLogger("eonode.federation")
 BACKOFF_CAP = 30.0
-CHECKSUM_PREFIX = "1220"  # multihash: sha2-256, 32 bytes
-
-
-def _sha256_of(asset: dict[str, Any]) -> str | None:
-    checksum = str(asset.get("file:checksum", ""))
-    return checksum[len(CHECKSUM_PREFIX) :] if checksum.startswith(CHECKSUM_PREFIX) and len(checksum) == 68 else None
 
 
 class Cursor:
@@ -79,23 +72,20 @@ class Follower:
         self.headers = {"Authorization": f"Bearer {key}", "User-Agent": f"eonode/{__version__} (child node)"}
         self.folder = node.settings.data_dir / "federation"
         self.cursor = Cursor(self.folder, self.parent)
-        self.options = options or TransferOptions()
         self.mode = "metadata"
-        self.pacer: Pacer | None = None  # the agreement's bandwidth cap and transfer windows
         self.stop_event = threading.Event()
-        self.wake_transfers = threading.Event()
-        self.transfers: dict[str, dict[str, Any]] = {}  # asset url -> state, for the status report
         self.applied = 0
         self.errors: list[str] = []
         self.parent_last = 0
         self.connected = False
         self.refused: str | None = None
         self._stream_client: httpx.Client | None = None
+        self.copier = Copier(self, options or TransferOptions())
         self.reporter = StatusReporter(self)
         self.reconciler = Reconciler(self)
         self._threads = [
             threading.Thread(target=self._follow, name="eonode-follow", daemon=True),
-            threading.Thread(target=self._transfer_loop, name="eonode-transfers", daemon=True),
+            threading.Thread(target=self.copier.run, name="eonode-transfers", daemon=True),
             threading.Thread(target=self.reporter.run, name="eonode-status", daemon=True),
             threading.Thread(target=self._reconcile_loop, name="eonode-reconcile", daemon=True),
         ]
@@ -105,14 +95,16 @@ class Follower:
             t.start()
         return self
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop within ``timeout`` in all: a transfer in flight is checkpointed and resumes later."""
         self.stop_event.set()
-        self.wake_transfers.set()
+        self.copier.wake.set()
         client = self._stream_client
         if client is not None:
             client.close()
+        deadline = time.monotonic() + timeout
         for t in self._threads:
-            t.join(timeout)
+            t.join(max(0.0, deadline - time.monotonic()))
 
     def client(self, timeout: float = 30.0) -> httpx.Client:
         return httpx.Client(base_url=self.parent, headers=self.headers, timeout=timeout, trust_env=False)
@@ -168,7 +160,7 @@ class Follower:
             self.pacer = Pacer(agreement.bandwidth_limit, agreement.transfer_schedule())
             self.parent_last = int(info.get("parent", {}).get("last_seq", 0))
             self.refused = None
-            self.wake_transfers.set()
+            self.copier.wake.set()
             with connect_sse(
                 client, "GET", "/federation/stream", params={"since": self.cursor.seq}, timeout=timeout
             ) as source:
@@ -206,7 +198,7 @@ class Follower:
                 doc["properties"] = {**doc.get("properties", {}), UPSTREAM: event["etag"]}  # for reconciliation
             self._keep_local_bytes(doc)
             catalog.put_item(doc)
-            self.wake_transfers.set()
+            self.copier.wake.set()
         else:
             self._ignore_missing(lambda: catalog.delete_item(event["collection"], event["item"]))
         self.applied += 1
@@ -220,91 +212,18 @@ class Follower:
         """Assets whose bytes this node already holds keep pointing at them (an update of the
         metadata does not make a fetched product remote again)."""
         for asset in doc.get("assets", {}).values():
-            sha = _sha256_of(asset)
+            sha = sha256_of(asset)
             if sha is not None and self.node.blobs.exists(sha):
                 asset["href"] = blob_href(sha)
 
     def repoint_to_parent(self, item: dict[str, Any]) -> None:
         """Point an item's local assets back at the parent (its bytes here were lost or damaged)."""
-        doc = {k: v for k, v in item.items() if k != "links"}
+        doc = copy.deepcopy({k: v for k, v in item.items() if k != "links"})
         for key, asset in doc.get("assets", {}).items():
             if blob_digest(str(asset.get("href", ""))) is not None:
-                asset["href"] = f"{self.parent}/collections/{doc['collection']}/items/{doc['id']}/assets/{key}"
+                asset["href"] = self.asset_url(doc["collection"], doc["id"], key)
         self.node.catalog.put_item(doc)
-        self.wake_transfers.set()
+        self.copier.wake.set()
 
-    # -- the bytes ------------------------------------------------------------------------------
-    def remote_items(self, limit: int = 50) -> list[dict[str, Any]]:
-        """Items whose data is still at the parent (the transfer queue)."""
-        query = SearchQuery(filter={"op": "=", "args": [{"property": "eonode:availability"}, "remote"]}, limit=limit)
-        return self.node.catalog.search(query).items
-
-    def _transfer_loop(self) -> None:
-        while not self.stop_event.is_set():
-            self.wake_transfers.wait(5.0)
-            self.wake_transfers.clear()
-            if self.mode != "full" or self.refused:
-                continue
-            try:
-                while not self.stop_event.is_set() and (queue := self.remote_items()):
-                    done = [self._copy(item) for item in queue]
-                    if not any(done):
-                        break  # all failed: wait for the next wake-up (or five seconds)
-            except Exception as exc:  # keep the thread alive: a failing round is reported and retried
-                self.error(f"transfer round failed: {type(exc).__name__}: {exc}")
-
-    def _copy(self, item: dict[str, Any]) -> bool:
-        """Fetch, verify and store the parent's assets of one item; then acknowledge them."""
-        doc = self.node.catalog.get_item(item["collection"], item["id"]).doc
-        delivered = []
-        for key, asset in doc.get("assets", {}).items():
-            href, sha = str(asset.get("href", "")), _sha256_of(asset)
-            if not href.startswith(self.parent + "/") or sha is None or not isinstance(asset.get("file:size"), int):
-                continue
-            if not self._fetch(href, sha, int(asset["file:size"])):
-                return False
-            asset["href"] = blob_href(sha)
-            delivered.append({"collection": doc["collection"], "item": doc["id"], "asset": key, "sha256": sha})
-        if not delivered:
-            return False
-        self.node.catalog.put_item(doc)
-        with self.client() as client:
-            client.post("/federation/ack", json={"delivered": delivered}).raise_for_status()
-        return True
-
-    def _fetch(self, url: str, sha: str, size: int) -> bool:
-        blobs = self.node.blobs
-        if blobs.exists(sha):
-            return True
-        local = isinstance(blobs, LocalBlobStore)
-        dest = blobs.path(sha) if isinstance(blobs, LocalBlobStore) else self.folder / "transfers" / sha
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        self.transfers[url] = {"state": "queued", "done": 0, "total": size}
-
-        def progress(p: TransferProgress) -> None:
-            self.transfers[url] = {"state": p.state, "done": p.done, "total": p.total, "rate": p.rate}
-
-        try:
-            with self.client(timeout=self.options.timeout) as client:
-                fetch(
-                    url,
-                    dest,
-                    size=size,
-                    sha256=sha,
-                    headers=self.headers,
-                    client=client,
-                    options=self.options,
-                    progress=progress,
-                    pacer=self.pacer,
-                    cancel=self.stop_event,
-                )
-        except TransferFailed as exc:
-            self.transfers[url] = {**self.transfers[url], "state": "failed", "reason": str(exc)}
-            self.error(f"transfer of {url} failed: {exc}")
-            return False
-        if not local:
-            with dest.open("rb") as handle:
-                blobs.put(iter(lambda: handle.read(1 << 20), b""), expected_sha256=sha, expected_size=size)
-            dest.unlink()
-        self.transfers.pop(url, None)
-        return True
+    def asset_url(self, collection: str, item_id: str, key: str) -> str:
+        return f"{self.parent}/collections/{collection}/items/{item_id}/assets/{key}"

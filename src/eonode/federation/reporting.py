@@ -37,7 +37,7 @@ class StatusReporter:
             self.behind_since = None
         elif self.behind_since is None:
             self.behind_since = now
-        transfers = dict(f.transfers)
+        transfers = dict(f.copier.transfers)
         children = []
         for child in node.children.all("approved"):
             latest = node.children.reports(child.id, limit=1)
@@ -55,7 +55,8 @@ class StatusReporter:
             "connected": f.connected,
             "mode": f.mode,
             "applied": f.applied,
-            "queue": len(f.remote_items(limit=1000)) if f.mode == "full" else 0,
+            "queue": len(f.copier.remote_items(limit=1000)) if f.mode == "full" else 0,
+            "evicted": f.copier.storage.evicted,
             "transfers": [{"url": url, **state} for url, state in transfers.items()],
             "rate_bytes_per_s": sum(float(s.get("rate") or 0) for s in transfers.values()),
             "errors": f.errors[-10:],

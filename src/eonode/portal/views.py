@@ -25,6 +25,7 @@ from eonode.geo.countries import countries, geojson_bytes
 from eonode.portal import hub
 from eonode.portal.pages import language_of, render_page
 from eonode.portal.theme_portals import ThemePortal
+from eonode.storage.store import blob_digest
 
 router = APIRouter(include_in_schema=False)
 STATIC = __file__.rsplit("/", 1)[0] + "/static"
@@ -163,6 +164,9 @@ async def product_page(request: Request, collection_id: str, item_id: str) -> Re
                 "size": asset.get("file:size"),
                 "checksum": asset.get("file:checksum", ""),
                 "allowed": preview or decision.allowed,
+                "upstream": not preview
+                and urls.served_here(str(stored.doc["assets"][key].get("href", "")))
+                and blob_digest(str(stored.doc["assets"][key].get("href", ""))) is None,
                 "reason": "" if preview or decision.allowed else decision.reason,
             }
         )

@@ -2,6 +2,28 @@
    Plain ES2017, no dependencies except Leaflet (global L). Exposes only window.eonodeMap (for tests). */
 (function () {
   "use strict";
+  // Data still at the parent node: ask for it, show the progress, download once it is here.
+  Array.prototype.forEach.call(document.querySelectorAll("a[data-fetch]"), function (link) {
+    var status = link.parentNode.querySelector(".fetch-progress");
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      link.setAttribute("aria-disabled", "true");
+      (function poll() {
+        fetch(link.href, { method: "HEAD", credentials: "same-origin", cache: "no-store" }).then(function (r) {
+          if (r.ok) { status.textContent = ""; window.location.href = link.href; return; }
+          if (r.status === 503) {
+            var p = (r.headers.get("X-Eonode-Progress") || "0/0").split("/");
+            var total = Number(p[1]);
+            status.textContent = total ? Math.floor(100 * Number(p[0]) / total) + " %" : "…";
+            setTimeout(poll, 1000 * Math.max(1, Number(r.headers.get("Retry-After") || 2)));
+            return;
+          }
+          status.textContent = "HTTP " + r.status;
+          link.removeAttribute("aria-disabled");
+        }).catch(function () { setTimeout(poll, 3000); });
+      })();
+    });
+  });
   var el = document.getElementById("map");
   if (!el || !window.L) return;
   var map = L.map(el, { minZoom: 1 });
