@@ -151,6 +151,7 @@ ZH = {
     "held by an upstream node; fetched when ordered": "数据存放在上级节点，订购后调取",
     "Availability": "数据状态",
     "Get from the parent node": "从上级节点获取",
+    "New products have arrived since this page was loaded: {n}. Show them": "本页打开后新到产品 {n} 个，点击查看",
     "All": "全部",
     "Online: download now": "在线：可直接下载",
     "Offline: order first": "离线：需先订购",

@@ -127,7 +127,7 @@ ROWS = [
     Row("GET", "/queryables", ALL),
     Row("GET", "/collections/gf1-pms/queryables", ALL),
     Row("GET", "/collections/cbers04-mux/queryables", (MISSING, OK, OK, OK, OK, OK, OK)),
-    Row("GET", "/changes", ALL),
+    Row("GET", "/changes", (OK, OK, OK, OK, OK, FORBID, OK)),  # a child node reads /federation/feed
     # -- data downloads, one row per data-access policy
     Row("GET", data("gf1-wfv"), ALL),
     Row("GET", data("gf1-pms"), (UNAUTH, OK, OK, OK, OK, OK, OK)),

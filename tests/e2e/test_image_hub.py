@@ -137,3 +137,36 @@ def test_phone_layout(browser: object, node: NodeProcess) -> None:
     finally:
         phone.context.close()
     assert phone.hosts <= {"127.0.0.1"}, f"pages requested other hosts: {phone.hosts}"
+
+
+def test_new_arrivals_are_announced(visit: Visit, node: NodeProcess) -> None:
+    """A product catalogued while the hub is open is announced on the page, with a link to show it."""
+    from playwright.sync_api import expect
+
+    from tests.server.conftest import ADMIN_TOKEN
+
+    page = visit.page
+    page.goto(f"{node.url}/")
+    expect(page.locator("body")).to_have_attribute("data-map-ready", "1")
+    assert page.locator("#arrivals").is_hidden()
+    template = httpx.get(f"{node.url}/search?limit=1", trust_env=False).json()["features"][0]
+    fresh = {k: v for k, v in template.items() if k != "links"}
+    fresh["id"], fresh["assets"] = template["id"] + "-ARRIVED", {}
+    made = httpx.post(
+        f"{node.url}/collections/{fresh['collection']}/items",
+        json=fresh,
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        trust_env=False,
+    )
+    assert made.status_code == 201, made.text
+    try:
+        expect(page.locator("#arrivals")).to_be_visible(timeout=25_000)
+        expect(page.locator("#arrivals a")).to_contain_text("1")
+        page.locator("#arrivals a").click()
+        expect(page.locator(f'li.result[data-id="{fresh["id"]}"]')).to_be_visible()
+    finally:
+        httpx.delete(
+            f"{node.url}/collections/{fresh['collection']}/items/{fresh['id']}",
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+            trust_env=False,
+        )

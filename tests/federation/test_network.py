@@ -232,6 +232,26 @@ def test_reports_come_up_and_the_tree_shows_them(net: Network) -> None:
     assert "sub-cn  [approved]  lag 0 events" in printed and "sub-br  [approved]" in printed
 
 
+def test_a_node_credential_reaches_only_its_own_data(net: Network) -> None:
+    """sub-br's key downloads data in its territory, not China's; it reads its own feed only."""
+    key = {"Authorization": f"Bearer {net.keys['sub-br']}"}
+    mine = _item_in(net, "BR")
+    theirs = _item_in(net, "CN")
+    own = httpx.get(
+        f"{net.main.url}/collections/{mine['collection']}/items/{mine['id']}/assets/data", headers=key, trust_env=False
+    )
+    assert own.status_code == 200, own.text
+    other = httpx.get(
+        f"{net.main.url}/collections/{theirs['collection']}/items/{theirs['id']}/assets/data",
+        headers=key,
+        trust_env=False,
+    )
+    assert other.status_code == 403 and "agreement" in other.json()["description"]
+    assert httpx.get(f"{net.main.url}/changes", headers=key, trust_env=False).status_code == 403
+    feed = httpx.get(f"{net.main.url}/federation/feed?limit=5000", headers=key, trust_env=False).json()
+    assert theirs["id"] not in {e.get("item") for e in feed["events"] if e.get("op") == "put"}
+
+
 def test_a_revoked_node_is_refused_at_once(net: Network) -> None:
     key = {"Authorization": f"Bearer {net.keys['sub-br']}"}
     assert httpx.get(f"{net.main.url}/federation/feed", headers=key, trust_env=False).status_code == 200

@@ -27,7 +27,7 @@ from eonode.api.deps import node_of
 from eonode.api.principal import principal_of
 from eonode.api.ranges import parse_range
 from eonode.api.scope import require_visible
-from eonode.errors import AssetNotFound, BlobNotFound, FetchingUpstream
+from eonode.errors import AssetNotFound, BlobNotFound, FetchingUpstream, Forbidden
 from eonode.storage.store import blob_digest
 
 router = APIRouter()
@@ -61,15 +61,15 @@ async def get_asset(request: Request, collection_id: str, item_id: str, key: str
     if asset is None:
         raise AssetNotFound(f"item {item_id!r} has no asset {key!r}")
     counted = not is_preview(asset)
-    if counted:
-        decision = await run_in_threadpool(node.accounts.access.decide, principal, Action.DOWNLOAD, collection_id)
-        if not decision and not (
-            principal.role is Role.NODE
-            and principal.user is not None
-            and node.accounts.access.policy(collection_id).data_access is not DataAccess.NONE
-            and await run_in_threadpool(node.children.may_copy, principal.user.id, stored.doc)
+    if counted and principal.role is Role.NODE and principal.user is not None:
+        # A child node's credential reaches exactly the data its agreement covers — beyond any
+        # approval or purchase policy, never data that is not distributed at all.
+        if node.accounts.access.policy(collection_id).data_access is DataAccess.NONE or not (
+            await run_in_threadpool(node.children.may_copy, principal.user.id, stored.doc)
         ):
-            refuse(decision)  # a child's agreement licenses its copies, except of data never distributed
+            raise Forbidden(f"{item_id} is not covered by this node's agreement")
+    elif counted:
+        refuse(await run_in_threadpool(node.accounts.access.decide, principal, Action.DOWNLOAD, collection_id))
     digest = blob_digest(asset.get("href", ""))
     if digest is None:
         await _fetch_through(request, collection_id, item_id, key, asset)

@@ -10,10 +10,13 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from eonode.accounts.model import Role
 from eonode.api.deps import node_of
 from eonode.api.links import Urls
+from eonode.api.principal import principal_of
 from eonode.api.responses import JsonResponse
 from eonode.api.scope import scope_of
+from eonode.errors import Forbidden
 
 router = APIRouter(tags=["change feed"])
 
@@ -21,6 +24,8 @@ router = APIRouter(tags=["change feed"])
 @router.get("/changes", summary="Catalogue changes after a sequence number (creations, updates, deletions)")
 async def changes(request: Request, since: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=1000)) -> Response:
     node = node_of(request)
+    if principal_of(request).role is Role.NODE:
+        raise Forbidden("a child node reads its own feed at /federation/feed")
     scope = await scope_of(request)
     events = await run_in_threadpool(node.catalog.changes_since, since, limit)
     urls = Urls.of(request, node.settings)

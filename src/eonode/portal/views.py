@@ -67,6 +67,7 @@ def _i18n_strings(lang: str) -> dict[str, str]:
         "drawing_rect": gettext(lang, "Drag on the map to draw a rectangle."),
         "drawing_poly": gettext(lang, "Click to add corners; double-click to finish."),
         "poly_hint": gettext(lang, "A polygon needs at least three corners."),
+        "arrivals": gettext(lang, "New products have arrived since this page was loaded: {n}. Show them"),
     }
 
 
@@ -135,6 +136,7 @@ async def hub_page(request: Request, portal: ThemePortal | None = None) -> Respo
         page_sizes=hub.PAGE_SIZES,
         footprints=script_json(footprints),
         i18n_strings=script_json(_i18n_strings(lang)),
+        last_seq=await run_in_threadpool(node.catalog.last_seq),
         request_pairs=parse_qsl(urlsplit(form.url(page=1)).query),
         error=error,
         tile_url=node.settings.tile_url or "",

@@ -19,6 +19,30 @@
   var FOOT_HI = { color: "#d35400", weight: 3, fillOpacity: 0.3 };
   var COUNTRY_HI = { color: "#0b5cad", weight: 2, fillColor: "#0b5cad", fillOpacity: 0.12, interactive: false };
 
+  // Products catalogued while the page is open (this node's change feed): offer to show them.
+  (function watchArrivals() {
+    var box = $("arrivals");
+    if (!box || !window.fetch) return;
+    var since = Number(box.dataset.since || 0), count = 0;
+    function poll() {
+      fetch("/changes?since=" + since + "&limit=1000", { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (feed) {
+          if (feed) {
+            feed.events.forEach(function (e) { if (e.kind === "item" && e.op === "create") count += 1; });
+            since = feed.next;
+            if (count) {
+              box.firstElementChild.textContent = (t.arrivals || "New products: {n}").replace("{n}", count);
+              box.hidden = false;
+            }
+          }
+          setTimeout(poll, feed && feed.more ? 500 : 10000);
+        })
+        .catch(function () { setTimeout(poll, 30000); });
+    }
+    setTimeout(poll, 10000);
+  })();
+
   function readJSON(id) {
     var s = $(id);
     if (!s || !s.textContent.trim()) return null;
