@@ -152,8 +152,10 @@ async def stream(
             last = await run_in_threadpool(node.catalog.last_seq)
             if last > cursor and last != seen:
                 page = await _page(request, child, cursor, 500)
-                for e in page.events:
-                    yield ServerSentEvent(data=orjson.dumps(e).decode(), id=str(e["seq"]), event="change")
+                for e in page.events:  # "last": how far the parent is, so a child far behind can page
+                    yield ServerSentEvent(
+                        data=orjson.dumps({**e, "last": last}).decode(), id=str(e["seq"]), event="change"
+                    )
                 if page.cursor != cursor and (not page.events or page.events[-1]["seq"] != page.cursor):
                     yield ServerSentEvent(
                         data=orjson.dumps({"next": page.cursor}).decode(), id=str(page.cursor), event="cursor"
