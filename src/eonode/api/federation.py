@@ -12,6 +12,7 @@ For administrators: ``/admin/nodes`` (list, approve, reject, revoke, agreements,
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -23,7 +24,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from eonode.accounts.model import Role
+from eonode.accounts.model import Role, UserStatus
 from eonode.accounts.permissions import Action
 from eonode.api.admin import allowed
 from eonode.api.deps import node_of
@@ -40,6 +41,7 @@ from eonode.federation.reconcile import parent_entries, summarise
 router = APIRouter(tags=["federation"])
 admin_router = APIRouter(prefix="/admin/nodes", tags=["administration"])
 POLL_SECONDS = 0.1  # how often an idle stream looks for new events (one cheap query)
+REVOCATION_CHECK_SECONDS = 1.0
 KEEPALIVE_SECONDS = 15
 
 
@@ -119,6 +121,13 @@ async def _page(request: Request, child: Child, since: int, limit: int) -> FeedP
     )
 
 
+def _still_approved(node: Any, child: Child) -> bool:
+    """The child is approved and its machine account active (revocation disables it)."""
+    if child.user_id is None or node.children.of_user(child.user_id) is None:
+        return False
+    return bool(node.accounts.store.get_user(child.user_id).status is UserStatus.ACTIVE)
+
+
 @router.get("/federation/feed", summary="This child node's filtered change feed after a sequence number")
 async def feed(request: Request, since: int = Query(0, ge=0), limit: int = Query(500, ge=1, le=5000)) -> Response:
     child = await run_in_threadpool(_child_of, request)
@@ -148,7 +157,12 @@ async def stream(
 
     async def events() -> AsyncIterator[ServerSentEvent]:
         cursor, seen = since, -1
+        checked = time.monotonic()
         while not await request.is_disconnected():
+            if time.monotonic() - checked >= REVOCATION_CHECK_SECONDS:  # a revoked node is cut off at once
+                checked = time.monotonic()
+                if not await run_in_threadpool(_still_approved, node, child):
+                    return
             last = await run_in_threadpool(node.catalog.last_seq)
             if last > cursor and last != seen:
                 page = await _page(request, child, cursor, 500)

@@ -13,7 +13,9 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from eonode.errors import StorageError
+import httpx
+
+from eonode.errors import NotFound, PreconditionFailed, StorageError
 from eonode.federation.pacing import Pacer
 from eonode.federation.storage import COPIED, EVICTED, StoragePressure, data_assets
 from eonode.federation.transfer import TransferFailed, TransferOptions, TransferProgress, fetch
@@ -26,6 +28,11 @@ if TYPE_CHECKING:
 
 CHECKSUM_PREFIX = "1220"  # multihash: sha2-256, 32 bytes
 DEMAND_SECONDS = 600.0  # how long a user's request is remembered without being asked again
+PARK_MAX_SECONDS = 600.0  # the longest an item that keeps failing waits before its next try
+# A copy gives up soon and lets the next item go (the item is parked and tried again later, its
+# partial file kept): a parent answering 503 while it fetches the asset itself must not hold up
+# the assets behind it.
+COPY_OPTIONS = TransferOptions(max_attempts=3, backoff_cap=10.0)
 
 
 def sha256_of(asset: dict[str, Any]) -> str | None:
@@ -42,6 +49,7 @@ class Copier:
         self.wake = threading.Event()
         self.transfers: dict[str, dict[str, Any]] = {}  # asset url -> state, for reports and users
         self._demanded: dict[tuple[str, str], float] = {}  # (collection, item) -> when asked
+        self._parked: dict[tuple[str, str], tuple[int, float]] = {}  # -> (failures in a row, next try)
         self._lock = threading.Lock()
 
     # -- what users ask for ---------------------------------------------------------------------
@@ -68,6 +76,17 @@ class Copier:
         query = SearchQuery(filter={"op": "and", "args": [remote, kept]}, limit=limit)
         return self.follower.node.catalog.search(query).items
 
+    def _due(self, key: tuple[str, str]) -> bool:
+        parked = self._parked.get(key)
+        return parked is None or parked[1] <= time.monotonic()
+
+    def _park(self, key: tuple[str, str], retry_after: float | None = None) -> None:
+        """Try a failing item again later, each time later (a corrupt source must not be fetched
+        in full every few seconds, nor keep the others waiting)."""
+        failures = self._parked.get(key, (0, 0.0))[0] + 1
+        wait = min(PARK_MAX_SECONDS, max(retry_after or 0.0, 2.0**failures))
+        self._parked[key] = (failures, time.monotonic() + wait)
+
     def run(self) -> None:
         f = self.follower
         while not f.stop_event.is_set():
@@ -85,19 +104,31 @@ class Copier:
         while not f.stop_event.is_set():
             wanted = self._next_demanded()
             if wanted is not None:
-                self.copy(*wanted, demanded=True)
+                if self._due(wanted):  # an item that keeps failing waits its turn, asked or not
+                    self.copy(*wanted, demanded=True)
                 with self._lock:
                     self._demanded.pop(wanted, None)
                 continue
-            queue = self.remote_items() if f.mode == "full" else []
-            if not queue or not any([self.copy(i["collection"], i["id"]) for i in queue[:5]]):
-                return  # nothing to do, or all failed: wait for the next wake-up (or five seconds)
+            queue = self.remote_items(limit=500) if f.mode == "full" else []
+            due = [(i["collection"], i["id"]) for i in queue if self._due((i["collection"], i["id"]))]
+            copied = False
+            for collection, item_id in due[:50]:
+                if f.stop_event.is_set() or self._next_demanded() is not None:
+                    break  # a user is waiting: serve that first
+                copied = self.copy(collection, item_id) or copied
+            if not copied:
+                return  # nothing to do, or all failed (parked): wait for the next wake-up (or five seconds)
 
     # -- one item -------------------------------------------------------------------------------
     def copy(self, collection: str, item_id: str, *, demanded: bool = False) -> bool:
-        """Fetch, verify and store the parent's assets of one item; then acknowledge them."""
+        """Fetch, verify and store the parent's assets of one item, acknowledge them, then point
+        the item at them — unless it changed meanwhile (then the next round copies the new one)."""
         f = self.follower
-        doc = f.node.catalog.get_item(collection, item_id).doc
+        try:
+            stored = f.node.catalog.get_item(collection, item_id)
+        except NotFound:
+            return False  # deleted meanwhile
+        doc = stored.doc
         try:
             self.storage.make_room(
                 sum(
@@ -117,24 +148,36 @@ class Copier:
             href, sha = str(asset.get("href", "")), sha256_of(asset)
             if not href.startswith(f.parent + "/") or sha is None or not isinstance(asset.get("file:size"), int):
                 continue
-            if not self._fetch(href, sha, int(asset["file:size"])):
+            failure = self._fetch(href, sha, int(asset["file:size"]))
+            if failure is not None:
+                self._park((collection, item_id), failure.retry_after)
                 return False
             asset["href"] = blob_href(sha)
             delivered.append({"collection": doc["collection"], "item": doc["id"], "asset": key, "sha256": sha})
         if not delivered:
             return False
+        try:  # first tell the parent (a failed acknowledgement leaves the item to be copied again)
+            with f.client() as client:
+                client.post("/federation/ack", json={"delivered": delivered}).raise_for_status()
+        except httpx.HTTPError as exc:
+            f.error(f"acknowledging {collection}/{item_id} failed: {exc}")
+            self._park((collection, item_id))
+            return False
         doc["properties"].pop(EVICTED, None)
         doc["properties"][COPIED] = datetime.now(UTC).isoformat()  # "used" for least-recently-used eviction
-        f.node.catalog.put_item(doc)
-        with f.client() as client:
-            client.post("/federation/ack", json={"delivered": delivered}).raise_for_status()
+        try:
+            f.node.catalog.put_item(doc, if_match=stored.etag)
+        except (PreconditionFailed, NotFound):
+            return False  # changed or deleted while its bytes came: the next round sees the new state
+        self._parked.pop((collection, item_id), None)
         return True
 
-    def _fetch(self, url: str, sha: str, size: int) -> bool:
+    def _fetch(self, url: str, sha: str, size: int) -> TransferFailed | None:
+        """Fetch one asset into the blob store; the failure, if any."""
         f = self.follower
         blobs = f.node.blobs
         if blobs.exists(sha):
-            return True
+            return None
         self.transfers[url] = {"state": "queued", "done": 0, "total": size}
         dest = blobs.path(sha) if isinstance(blobs, LocalBlobStore) else f.folder / "transfers" / sha
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -159,10 +202,10 @@ class Copier:
         except TransferFailed as exc:
             self.transfers[url] = {**self.transfers[url], "state": "failed", "reason": str(exc)}
             f.error(f"transfer of {url} failed: {exc}")
-            return False
+            return exc
         if not isinstance(blobs, LocalBlobStore):
             with dest.open("rb") as handle:
                 blobs.put(iter(lambda: handle.read(1 << 20), b""), expected_sha256=sha, expected_size=size)
             dest.unlink()
         self.transfers.pop(url, None)
-        return True
+        return None

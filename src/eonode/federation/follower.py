@@ -31,7 +31,7 @@ from httpx_sse import connect_sse
 from eonode import __version__
 from eonode.errors import NotFound
 from eonode.federation.agreement import Agreement
-from eonode.federation.copier import Copier, sha256_of
+from eonode.federation.copier import COPY_OPTIONS, Copier, sha256_of
 from eonode.federation.pacing import Pacer
 from eonode.federation.reconcile import UPSTREAM, Reconciler
 from eonode.federation.reporting import StatusReporter
@@ -82,7 +82,7 @@ class Follower:
         self.connected = False
         self.refused: str | None = None
         self._stream_client: httpx.Client | None = None
-        self.copier = Copier(self, options or TransferOptions())
+        self.copier = Copier(self, options or COPY_OPTIONS)
         self.reporter = StatusReporter(self)
         self.reconciler = Reconciler(self)
         self._threads = [
