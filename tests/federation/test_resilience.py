@@ -300,7 +300,7 @@ def test_users_asking_for_a_corrupt_product_do_not_make_the_child_download_it_ea
             time.sleep(2)
     attempts = len([d for d in downloads(main, user) if d["item"] == "BAD"])
     print(f"\n{attempts} full downloads from the parent for 10 requests by a user")
-    expect(attempts <= 4, f"{attempts} full downloads from the parent for 10 requests by a user")
+    assert attempts <= 4, f"{attempts} full downloads from the parent for 10 requests by a user"
 
 
 # -- (4) revocation ------------------------------------------------------------------------------------
@@ -358,7 +358,7 @@ def test_a_change_during_a_transfer_is_not_undone(main: NodeRun, child: NodeRun,
                 assert client.put(url, json=newer, headers=ADMIN).status_code == 200
                 wait_for(lambda: revs(child).get("SLOW") == 1, 10, "the update at the child")
         assert not dest.exists(), "the transfer should still be running"
-        wait_for(dest.exists, 30, "the end of the transfer")
+        wait_for(dest.exists, 90, "the end of the transfer")  # 48 MiB at 6 MB/s, on a busy machine
     time.sleep(1.5)
     held = item_at(child, "gf1-wfv", "SLOW")
     if change == "delete":
