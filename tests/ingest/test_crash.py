@@ -121,7 +121,7 @@ def test_killing_the_ingest_process_at_random_moments_loses_nothing(tmp_path: Pa
         kills_during_work += round_ % 3 != 2 and not done
         if done:
             break
-    assert kills_during_work >= 3, "the batch finished before the process could be killed at work"
+    assert kills_during_work >= 2, "the batch finished before the process could be killed at work"
     final = _watch(data_dir, inbox, "--once")
     assert final.wait(120) == 0  # refusing a package is not a failure of the worker
     where = _check(data_dir, inbox, shas)
