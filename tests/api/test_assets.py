@@ -6,6 +6,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from eonode.node import Node
+from eonode.storage.store import blob_href
+
 
 @pytest.fixture(scope="module")
 def asset(client: TestClient) -> dict[str, Any]:
@@ -59,3 +62,32 @@ def test_conditional_requests(client: TestClient, asset: dict[str, Any]) -> None
 def test_missing_assets(client: TestClient, asset: dict[str, Any]) -> None:
     base = asset["path"].rsplit("/", 1)[0]
     assert client.get(f"{base}/nope").json()["code"] == "AssetNotFound"
+
+
+def test_asset_bytes_are_never_compressed(client: TestClient, node: Node, auth: dict[str, str]) -> None:
+    """A browser asks for gzip; the asset still comes as stored, whole or in ranges (text does not)."""
+    data = bytes(range(256)) * 64  # compressible, and bigger than the middleware's threshold
+    info = node.blobs.put([data])
+    doc = client.get("/collections/gf1-pms/items", params={"limit": 1}).json()["features"][0]
+    doc = {k: v for k, v in doc.items() if k not in ("links", "stac_extensions")}
+    doc["id"] = "UNCOMPRESSED-ASSET"
+    doc["assets"] = {
+        "data": {
+            "href": blob_href(info.sha256),
+            "type": "image/tiff; application=geotiff",
+            "roles": ["data"],
+            "file:size": info.size,
+            "file:checksum": info.multihash,
+        }
+    }
+    assert client.post("/collections/gf1-pms/items", json=doc, headers=auth).status_code == 201
+    path = "/collections/gf1-pms/items/UNCOMPRESSED-ASSET/assets/data"
+    gzip = {"Accept-Encoding": "gzip"}
+    whole = client.get(path, headers=gzip)
+    assert "content-encoding" not in whole.headers and whole.headers["content-length"] == str(len(data))
+    assert whole.content == data
+    part = client.get(path, headers={**gzip, "Range": "bytes=100-2099"})
+    assert part.status_code == 206 and "content-encoding" not in part.headers
+    assert part.headers["content-length"] == "2000" and part.content == data[100:2100]
+    listing = client.get("/collections/gf1-pms/items", params={"limit": 50}, headers=gzip)
+    assert listing.headers["content-encoding"] == "gzip"

@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.middleware.gzip import GZipMiddleware
 
 from eonode import __version__
 from eonode.api import (
@@ -25,6 +24,7 @@ from eonode.api import (
     stac,
     transactions,
 )
+from eonode.api.compression import TextGZipMiddleware
 from eonode.api.limits import BodyLimit
 from eonode.api.principal import AccessMiddleware
 from eonode.node import Node
@@ -82,7 +82,7 @@ def create_app(node: Node, *, close_node: bool = False) -> FastAPI:
 
     views.install(app)
     app.add_middleware(AccessMiddleware, node=node)  # innermost: CORS and size limits apply to its refusals
-    app.add_middleware(GZipMiddleware, minimum_size=2048)
+    app.add_middleware(TextGZipMiddleware, minimum_size=2048)
     origins = [o.strip() for o in node.settings.cors_origins.split(",") if o.strip()]
     if origins:
         app.add_middleware(
