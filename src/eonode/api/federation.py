@@ -7,11 +7,17 @@ reply may ask for a resynchronisation) and ``/federation/ack`` (assets verified)
 For nodes asking to join: ``POST /federation/join``, and ``GET /federation/join`` with the
 credential in ``X-Eonode-Node-Key`` to learn the decision.
 For administrators: ``/admin/nodes`` (list, approve, reject, revoke, agreements, resync, reports).
+
+An open stream wakes as soon as this process commits a change to the catalogue (a
+:class:`CommitSignal` fed by the store's commit listener); changes committed by other processes
+(``eonode ingest``, another server worker) are found by a poll every ``POLL_SECONDS``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -40,9 +46,65 @@ from eonode.federation.reconcile import parent_entries, summarise
 
 router = APIRouter(tags=["federation"])
 admin_router = APIRouter(prefix="/admin/nodes", tags=["administration"])
-POLL_SECONDS = 0.1  # how often an idle stream looks for new events (one cheap query)
+POLL_SECONDS = 1.0  # how often an idle stream looks for events committed by other processes
 REVOCATION_CHECK_SECONDS = 1.0
+EMBARGO_RECHECK_SECONDS = 0.1  # the shortest wait for an event held back by an embargo
 KEEPALIVE_SECONDS = 15
+
+
+class CommitSignal:
+    """Tells waiting stream handlers that the catalogue committed a change in this process.
+
+    :meth:`notify` is a commit listener, called in the writing thread; :meth:`wait` is awaited
+    by handlers on the server's event loop. A commit between a handler's last look at the
+    catalogue and its wait is not missed: the handler passes the last sequence number it saw.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last_seq = 0
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+
+    def notify(self, last_seq: int) -> None:
+        with self._lock:
+            self._last_seq = max(self._last_seq, last_seq)
+            waiters, self._waiters = self._waiters, []
+        for loop, waiter in waiters:
+            with contextlib.suppress(RuntimeError):  # that loop has closed: nobody waits there
+                loop.call_soon_threadsafe(_wake, waiter)
+
+    async def wait(self, seen: int, timeout: float) -> None:
+        """Return once a change after sequence number ``seen`` is committed here, or after
+        ``timeout`` seconds (changes committed by other processes are not signalled)."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        with self._lock:
+            if self._last_seq > seen:
+                return
+            self._waiters.append((loop, waiter))
+        try:
+            await asyncio.wait_for(waiter, timeout)
+        except TimeoutError:
+            pass
+        finally:
+            with self._lock, contextlib.suppress(ValueError):
+                self._waiters.remove((loop, waiter))
+
+
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+def commit_signal(request: Request) -> CommitSignal:
+    """This app's signal, made and hooked to the node's catalogue by the first stream opened
+    (on the event loop, so two streams cannot both make one)."""
+    state = request.app.state
+    signal: CommitSignal | None = getattr(state, "commit_signal", None)
+    if signal is None:
+        signal = state.commit_signal = CommitSignal()
+        node_of(request).catalog.add_commit_listener(signal.notify)
+    return signal
 
 
 class JoinRequest(BaseModel):
@@ -154,6 +216,7 @@ async def stream(
             raise InvalidParameter("Last-Event-ID must be a feed sequence number")
         since = int(last_event_id)
     node = node_of(request)
+    commits = commit_signal(request)
 
     async def events() -> AsyncIterator[ServerSentEvent]:
         cursor, seen = since, -1
@@ -180,9 +243,10 @@ async def stream(
                 seen = last if page.release_at is None else -1  # held back by an embargo: look again
                 if page.release_at is not None:
                     wait = (page.release_at - datetime.now(UTC)).total_seconds()
-                    await asyncio.sleep(min(max(wait, POLL_SECONDS), KEEPALIVE_SECONDS))
+                    await asyncio.sleep(min(max(wait, EMBARGO_RECHECK_SECONDS), KEEPALIVE_SECONDS))
                     continue
-            await asyncio.sleep(POLL_SECONDS)
+            until_check = checked + REVOCATION_CHECK_SECONDS - time.monotonic()
+            await commits.wait(last, max(0.0, min(POLL_SECONDS, until_check)))
 
     return EventSourceResponse(events(), ping=KEEPALIVE_SECONDS, send_timeout=60)
 

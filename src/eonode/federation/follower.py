@@ -9,6 +9,12 @@ Nothing here needs the child to be reachable: it connects out, reads, and report
   is applied once, so losing the last few cursor updates only repeats work).
 * Items arrive with their asset links pointing at the parent: they are ``remote`` here until the
   copier (``copier.py``) puts the data into this node's blob store (then ``online``).
+* Stopping is prompt: the sockets of the replies being read from the parent are shut down, which
+  makes a read blocked in another thread return at once (closing a client or a socket from another
+  thread does not: the read waits for the parent's next keep-alive).
+* A connection that brought anything (events, a keep-alive) resets the reconnection backoff: a
+  drop after a healthy period reconnects at once, a parent that keeps refusing is tried ever less
+  often (up to ``BACKOFF_CAP``).
 """
 
 from __future__ import annotations
@@ -18,19 +24,21 @@ import copy
 import logging
 import os
 import random
+import socket
 import threading
 import time
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
-from httpx_sse import connect_sse
+from httpx_sse import ServerSentEvent, connect_sse
 
 from eonode import __version__
 from eonode.errors import NotFound
-from eonode.federation.agreement import Agreement
+from eonode.federation.agreement import Agreement, Mode
 from eonode.federation.copier import COPY_OPTIONS, Copier, sha256_of
 from eonode.federation.pacing import Pacer
 from eonode.federation.reconcile import UPSTREAM, Reconciler
@@ -41,6 +49,7 @@ from eonode.storage.store import blob_digest, blob_href
 
 log = logging.getLogger("eonode.federation")
 BACKOFF_CAP = 30.0
+RECONNECT_JITTER = (0.1, 0.5)  # seconds before reconnecting after a connection that was healthy
 CATCH_UP_BEHIND = 1000  # this many events behind the parent: catch up in pages, not one by one
 CATCH_UP_PAGE = 2000
 
@@ -67,6 +76,29 @@ class Cursor:
         os.replace(tmp, self.path)
 
 
+def reconnect_delay(failures: int) -> float:
+    """Seconds to wait before connecting again after ``failures`` attempts in a row that brought
+    nothing: a short jittered pause after a healthy connection (many children of one parent do not
+    all come back in the same instant), then exponential backoff with full jitter, capped."""
+    if failures == 0:
+        return random.uniform(*RECONNECT_JITTER)
+    return random.uniform(0, min(BACKOFF_CAP, 0.5 * 2**failures))
+
+
+def cut(response: httpx.Response) -> None:
+    """Shut down the socket ``response`` is read from: a thread blocked reading it returns at once.
+
+    ``shutdown`` wakes a blocked ``recv`` (it returns end-of-file, so httpx raises a protocol
+    error); ``close`` from another thread does not. The base class's method is called so that a
+    TLS socket is shut down underneath its SSL object, not torn down while another thread uses it.
+    """
+    stream = response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    if isinstance(sock, socket.socket):
+        with contextlib.suppress(OSError):  # already closed: nothing is blocked on it
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
 class Follower:
     def __init__(self, node: Node, parent_url: str, key: str, *, options: TransferOptions | None = None) -> None:
         self.node = node
@@ -74,14 +106,20 @@ class Follower:
         self.headers = {"Authorization": f"Bearer {key}", "User-Agent": f"eonode/{__version__} (child node)"}
         self.folder = node.settings.data_dir / "federation"
         self.cursor = Cursor(self.folder, self.parent)
-        self.mode = "metadata"
+        self.mode: Mode | None = None  # the agreement's, once /federation/me has answered
         self.stop_event = threading.Event()
         self.applied = 0
         self.errors: list[str] = []
         self.parent_last = 0
         self.connected = False
+        self.catching_up = False  # reading the feed in pages, far behind the parent (see _catch_up)
         self.refused: str | None = None
-        self._stream_client: httpx.Client | None = None
+        self._heard = False  # the current connection brought something (a page, an event, a keep-alive)
+        self._stream: httpx.Response | None = None  # the open Server-Sent Events reply
+        self._resync_lock = threading.Lock()
+        self._resync_to: int | None = None  # asked by the parent; the follow thread moves the cursor
+        self._reading: weakref.WeakSet[httpx.Response] = weakref.WeakSet()  # replies stop() cuts short
+        self._reading_lock = threading.Lock()
         self.copier = Copier(self, options or COPY_OPTIONS)
         self.reporter = StatusReporter(self)
         self.reconciler = Reconciler(self)
@@ -100,16 +138,31 @@ class Follower:
     def stop(self, timeout: float = 5.0) -> None:
         """Stop within ``timeout`` in all: a transfer in flight is checkpointed and resumes later."""
         self.stop_event.set()
-        self.copier.wake.set()
-        client = self._stream_client
-        if client is not None:
-            client.close()
+        self.copier.wake.set()  # a transfer in flight stops through its cancel event, between reads
+        with self._reading_lock:
+            reading = list(self._reading)
+        for response in reading:
+            if not response.is_closed:
+                cut(response)
         deadline = time.monotonic() + timeout
         for t in self._threads:
             t.join(max(0.0, deadline - time.monotonic()))
 
-    def client(self, timeout: float = 30.0) -> httpx.Client:
-        return httpx.Client(base_url=self.parent, headers=self.headers, timeout=timeout, trust_env=False)
+    def client(self, timeout: float = 30.0, *, interruptible: bool = False) -> httpx.Client:
+        """A client for the parent; an ``interruptible`` one's replies are cut short by :meth:`stop`
+        (the feed, status reports, reconciliation — not transfers, which checkpoint on cancel)."""
+        hooks = {"response": [self._track]} if interruptible else {}
+        return httpx.Client(
+            base_url=self.parent, headers=self.headers, timeout=timeout, trust_env=False, event_hooks=hooks
+        )
+
+    def _track(self, response: httpx.Response) -> None:
+        """Called with each reply's headers, before its body is read."""
+        with self._reading_lock:
+            self._reading.add(response)
+            stopping = self.stop_event.is_set()
+        if stopping:  # stop() has already looked: do not start reading
+            cut(response)
 
     def error(self, message: str) -> None:
         log.warning("federation: %s", message)
@@ -125,35 +178,38 @@ class Follower:
                 wait = min(wait, 30.0)
                 continue
             try:
-                self.reconciler.run_once()
+                report = self.reconciler.run_once()
             except Exception as exc:  # keep the thread: a failed round is reported and retried
-                self.error(f"reconciliation failed: {type(exc).__name__}: {exc}")
+                if not self.stop_event.is_set():
+                    self.error(f"reconciliation failed: {type(exc).__name__}: {exc}")
+                continue
+            if report.postponed:
+                wait = min(wait, 30.0)  # look again soon: the catch-up may be over by then
 
     # -- the feed -------------------------------------------------------------------------------
     def _follow(self) -> None:
-        attempt = 0
+        failures = 0  # attempts in a row that brought nothing
         while not self.stop_event.is_set():
+            self._heard = False
             try:
-                self._stream()
-                attempt = 0
+                self._connect()
+                failures = 0
             except httpx.HTTPStatusError as exc:
                 status = exc.response.status_code
                 self.refused = f"{status}: {exc.response.text[:200]}" if status in (401, 403) else None
                 self.error(f"the parent answered {status} to the feed")
-                attempt += 1
+                failures = 0 if self._heard else failures + 1
             except (httpx.HTTPError, OSError, ValueError, RuntimeError) as exc:
-                if not self.stop_event.is_set():
+                if not self.stop_event.is_set() and self._resync_to is None:  # not cut short on purpose
                     self.error(f"feed connection lost: {type(exc).__name__}: {exc}")
-                attempt += 1
+                failures = 0 if self._heard else failures + 1
             finally:
                 self.connected = False
-                self._stream_client = None
-            self.stop_event.wait(random.uniform(0, min(BACKOFF_CAP, 0.5 * 2**attempt)) if attempt else 0.2)
+            self.stop_event.wait(reconnect_delay(failures))
 
-    def _stream(self) -> None:
-        timeout = httpx.Timeout(30.0, read=60.0)  # the parent sends a keep-alive every 15 s
-        with self.client() as client:
-            self._stream_client = client
+    def _connect(self) -> None:
+        """One connection: the agreement, a catch-up in pages if far behind, then the stream."""
+        with self.client(interruptible=True) as client:
             me = client.get("/federation/me")
             me.raise_for_status()
             info = me.json()
@@ -164,35 +220,66 @@ class Follower:
             self.refused = None
             self.copier.wake.set()
             self._catch_up(client)
-            with connect_sse(
-                client, "GET", "/federation/stream", params={"since": self.cursor.seq}, timeout=timeout
-            ) as source:
+            self._read_stream(client)
+
+    def _take_resync(self) -> None:
+        """Move the cursor where the parent asked, if it did."""
+        with self._resync_lock:
+            since, self._resync_to = self._resync_to, None
+        if since is not None:
+            self.cursor.save(since)
+
+    def _read_stream(self, client: httpx.Client) -> None:
+        timeout = httpx.Timeout(30.0, read=60.0)  # the parent sends a keep-alive every 15 s
+        self._take_resync()
+        params = {"since": self.cursor.seq}
+        with connect_sse(client, "GET", "/federation/stream", params=params, timeout=timeout) as source:
+            self._stream = source.response
+            try:
                 source.response.raise_for_status()
                 self.connected = True
-                for sse in source.iter_sse():
-                    if self.stop_event.is_set():
-                        return
-                    if sse.event == "change":
-                        event = orjson.loads(sse.data)
-                        self.apply(event)
-                        self.cursor.save(int(event["seq"]))
-                        if int(event.get("last", 0)) - self.cursor.seq > CATCH_UP_BEHIND:
-                            return  # far behind (a burst at the parent): reconnect, catching up in pages
-                    elif sse.event == "cursor":
-                        self.cursor.save(int(orjson.loads(sse.data)["next"]))
-                    self.parent_last = max(self.parent_last, self.cursor.seq)
+                self._apply_stream(source.iter_sse())
+            finally:
+                self._stream = None
+                self._heard = self._heard or source.response.num_bytes_downloaded > 0  # keep-alives count
+
+    def _apply_stream(self, events: Iterator[ServerSentEvent]) -> None:
+        for sse in events:
+            if self.stop_event.is_set() or self._resync_to is not None:
+                return  # stopping, or asked to read again from elsewhere: reconnect from there
+            if sse.event == "change":
+                event = orjson.loads(sse.data)
+                self.apply(event)
+                self.cursor.save(int(event["seq"]))
+                self.parent_last = max(self.parent_last, int(event.get("last", 0)))
+                if self.parent_last - self.cursor.seq > CATCH_UP_BEHIND:
+                    self.catching_up = True  # far behind (a burst at the parent): reconnect, catch up in pages
+                    return
+            elif sse.event == "cursor":
+                self.cursor.save(int(orjson.loads(sse.data)["next"]))
+            self.parent_last = max(self.parent_last, self.cursor.seq)
 
     def _catch_up(self, client: httpx.Client) -> None:
         """Read the feed in pages and apply each page in bulk until near the parent's head: after
-        an outage, thousands of events a second instead of one transaction each."""
-        while not self.stop_event.is_set() and self.parent_last - self.cursor.seq > CATCH_UP_BEHIND:
+        an outage, thousands of events a second instead of one transaction each.
+
+        ``catching_up`` is true from the moment the follower knows it is more than
+        ``CATCH_UP_BEHIND`` events behind until a page brings it within that distance, or the
+        feed holds back at an embargo (then there is nothing more to catch up for now)."""
+        while not self.stop_event.is_set():
+            self._take_resync()
+            self.catching_up = self.parent_last - self.cursor.seq > CATCH_UP_BEHIND
+            if not self.catching_up:
+                return
             reply = client.get("/federation/feed", params={"since": self.cursor.seq, "limit": CATCH_UP_PAGE})
             reply.raise_for_status()
             page = reply.json()
             self.apply_all(page["events"])
             self.cursor.save(int(page["next"]))
+            self._heard = True
             self.parent_last = max(int(page["last"]), self.cursor.seq)
             if not page["more"]:
+                self.catching_up = False
                 return
 
     def apply_all(self, events: list[dict[str, Any]]) -> None:
@@ -226,11 +313,15 @@ class Follower:
         return doc
 
     def resync(self, since: int) -> None:
-        """Read the parent's feed again from ``since`` (events already applied change nothing)."""
-        self.cursor.save(since)
-        client = self._stream_client
-        if client is not None:
-            client.close()  # the stream breaks off and reconnects from the new cursor
+        """Read the parent's feed again from ``since`` (events already applied change nothing).
+
+        Called from the status thread; the follow thread, the only one to save the cursor, moves
+        it when it next looks (``_take_resync``), so an event it is applying cannot undo this."""
+        with self._resync_lock:
+            self._resync_to = since
+        stream = self._stream
+        if stream is not None:
+            cut(stream)  # the stream breaks off and reconnects from the new cursor
 
     def apply(self, event: dict[str, Any]) -> None:
         """One parent event, made true here (idempotent: applying it twice changes nothing)."""

@@ -71,12 +71,14 @@ def parent_of(settings: Settings) -> tuple[str, str] | None:
 
 
 class FollowerGuard:
-    """Starts a follower in whichever serving process gets the lock first."""
+    """Starts a follower in whichever serving process gets the lock first; :meth:`stop` returns
+    as soon as the follower has stopped (it never waits for the lock's next try)."""
 
     def __init__(self, node: Node, parent: str, key: str) -> None:
         self.node, self.parent, self.key = node, parent, key
         self.follower: Follower | None = None
         self._stop = threading.Event()
+        self._lock = threading.Lock()  # stop() and the start of a follower do not cross
         self._fd: int | None = None
         self._thread = threading.Thread(target=self._run, name="eonode-follow-lock", daemon=True)
 
@@ -96,15 +98,19 @@ class FollowerGuard:
             except BlockingIOError:
                 self._stop.wait(3.0)
                 continue
-            self._fd = fd
-            log.info("following the parent node %s", self.parent)
-            self.follower = Follower(self.node, self.parent, self.key).start()
+            with self._lock:
+                if self._stop.is_set():
+                    break
+                self._fd = fd
+                log.info("following the parent node %s", self.parent)
+                self.follower = Follower(self.node, self.parent, self.key).start()
             return
         os.close(fd)
 
     def stop(self) -> None:
-        self._stop.set()
+        with self._lock:
+            self._stop.set()
         if self.follower is not None:
             self.follower.stop()
         if self._fd is not None:
-            os.close(self._fd)
+            os.close(self._fd)  # releases the lock: another serving process takes over

@@ -7,6 +7,11 @@ sorted ``id:version`` lines, where the version is the parent's etag (a child rec
 copy as ``eonode:upstream``). Only the buckets whose digests differ are listed item by item, and
 only the items that differ are fetched again or deleted. Copied bytes are checked too, a few items
 per round: a blob that no longer hashes to its address is dropped and fetched again.
+
+A round is postponed while the child is catching up (reading its parent's feed in pages, more than
+``CATCH_UP_BEHIND`` events behind): the comparison would list as missing what the feed is about to
+bring, and fetch it item by item. A round that finds the child catching up when it starts, or
+between two buckets, stops there and says so in its report; the follower tries again soon.
 """
 
 from __future__ import annotations
@@ -98,6 +103,7 @@ def child_entries(catalog: CatalogStore, collection: str | None = None, day: str
 
 @dataclass
 class RoundReport:
+    postponed: str | None = None  # why this round stopped before comparing everything
     buckets_checked: int = 0
     buckets_differing: int = 0
     fetched: int = 0
@@ -110,6 +116,13 @@ class RoundReport:
         return {k: v for k, v in self.__dict__.items()}
 
 
+def _buckets(theirs: Buckets, ours: Buckets) -> Iterator[tuple[str, str]]:
+    """(collection, day) of every bucket on either side, in order."""
+    for collection in sorted(set(theirs) | set(ours)):
+        for day in sorted(set(theirs.get(collection, {})) | set(ours.get(collection, {}))):
+            yield collection, day
+
+
 class Reconciler:
     """Run by a child: compares, then repairs through the follower's own apply."""
 
@@ -117,20 +130,34 @@ class Reconciler:
         self.follower = follower
         self.verify_per_round = verify_per_round
         self._verify_from = 0
-        self.last: RoundReport | None = None
+        self.last: RoundReport | None = None  # the last round that ran to its end
+        self.postponed: str | None = None  # why the latest round was postponed, until one runs again
+
+    def busy(self) -> str | None:
+        """Why a round should not run now, if it should not."""
+        f = self.follower
+        if f.stop_event.is_set():
+            return "the node is stopping"
+        if f.catching_up:
+            return f"the node is catching up with its parent ({max(0, f.parent_last - f.cursor.seq)} events behind)"
+        return None
 
     def run_once(self) -> RoundReport:
+        """One round; its ``postponed`` says why it stopped before the end, if it did."""
         report = RoundReport()
         f = self.follower
         catalog = f.node.catalog
-        with f.client(timeout=120.0) as client:
-            reply = client.get("/federation/inventory")
-            reply.raise_for_status()
-            theirs: Buckets = reply.json()["collections"]
-            ours = summarise(child_entries(catalog))
-            for collection in sorted(set(theirs) | set(ours)):
-                days = set(theirs.get(collection, {})) | set(ours.get(collection, {}))
-                for day in sorted(days):
+        report.postponed = self.busy()
+        if report.postponed is None:
+            with f.client(timeout=120.0, interruptible=True) as client:
+                reply = client.get("/federation/inventory")
+                reply.raise_for_status()
+                theirs: Buckets = reply.json()["collections"]
+                ours = summarise(child_entries(catalog))
+                for collection, day in _buckets(theirs, ours):
+                    report.postponed = self.busy()
+                    if report.postponed is not None:
+                        break
                     report.buckets_checked += 1
                     if theirs.get(collection, {}).get(day) == ours.get(collection, {}).get(day):
                         continue
@@ -138,8 +165,12 @@ class Reconciler:
                     listed = client.get("/federation/inventory", params={"collection": collection, "day": day})
                     listed.raise_for_status()
                     self._repair(client, collection, listed.json()["items"], report, day)
+        if report.postponed is not None:
+            log.info("reconciliation postponed: %s", report.postponed)
+            self.postponed = report.postponed
+            return report
         self._verify_blobs(report)
-        self.last = report
+        self.last, self.postponed = report, None
         if report.fetched or report.deleted or report.blobs_corrupt:
             log.warning("reconciliation repaired: %s", report.public())
         return report

@@ -64,11 +64,12 @@ class StatusReporter:
             "usage": node.accounts.store.usage_since(datetime.now(UTC) - timedelta(days=2)),
             "children": children,
             "reconciled": None if f.reconciler.last is None else f.reconciler.last.public(),
+            "reconciliation_postponed": f.reconciler.postponed,
         }
 
     def send(self) -> None:
         f = self.follower
-        with f.client() as client:
+        with f.client(interruptible=True) as client:
             reply = client.post("/federation/status", json=self.report())
             reply.raise_for_status()
             body = reply.json()
@@ -85,4 +86,5 @@ class StatusReporter:
             try:
                 self.send()
             except (httpx.HTTPError, OSError, ValueError) as exc:
-                f.error(f"status report failed: {type(exc).__name__}: {exc}")
+                if not f.stop_event.is_set():  # cut short by stop(): nothing went wrong
+                    f.error(f"status report failed: {type(exc).__name__}: {exc}")
