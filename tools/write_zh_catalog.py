@@ -151,6 +151,8 @@ ZH = {
     "held by an upstream node; fetched when ordered": "数据存放在上级节点，订购后调取",
     "Availability": "数据状态",
     "Get from the parent node": "从上级节点获取",
+    "Download from the parent node": "从上级节点下载",
+    "This node keeps the catalogue only: the data is downloaded from its parent node, under the parent's access rules.": "本节点只保存目录：数据从上级节点下载，并遵循上级节点的访问规则。",
     "New products have arrived since this page was loaded: {n}. Show them": "本页打开后新到产品 {n} 个，点击查看",
     "All": "全部",
     "Online: download now": "在线：可直接下载",

@@ -304,6 +304,21 @@ class FetchingUpstream(EonodeError):
         }
 
 
+class TransferSlotsBusy(EonodeError):
+    """Every transfer slot for child nodes is taken (``federation_upload_slots``); ask again after ``Retry-After``."""
+
+    code = "TransferSlotsBusy"
+    status = 503
+    message = "all transfer slots for child nodes are busy; try again shortly"
+
+    def __init__(self, description: str | None = None, *, retry_after: int = 2) -> None:
+        self.retry_after = max(1, retry_after)
+        super().__init__(description)
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after), "Cache-Control": "no-store"}
+
+
 class DatabaseError(EonodeError):
     code = "DatabaseError"
     status = 503

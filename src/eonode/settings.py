@@ -146,6 +146,20 @@ class Settings(BaseSettings):
     reconcile_seconds: float = Field(
         3600.0, gt=0, description="How often a child node compares its copies with its parent's inventory."
     )
+    federation_upload_slots: int = Field(
+        4,
+        ge=1,
+        le=1000,
+        description="Downloads by child nodes this node serves at once (per server process); when all are taken, "
+        "waiting children are admitted highest agreement priority first. Users' downloads are not counted.",
+    )
+    federation_upload_wait_seconds: float = Field(
+        10.0,
+        gt=0,
+        le=25,
+        description="How long a child node's download waits for a transfer slot before it is answered 503 with "
+        "Retry-After (below the children's 30 s read timeout).",
+    )
     first_admin: bool = Field(
         True, description="On first start with no administrator, create `admin` with a one-time password (printed)."
     )

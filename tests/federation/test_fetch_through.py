@@ -30,8 +30,8 @@ QUOTA_BYTES = 400_000  # a few of the demo packages (about 110 KB each) fit
 @dataclass
 class Tree:
     main: NodeProcess
-    sub: NodeProcess  # metadata only, South America
-    low: NodeProcess  # under sub, metadata only
+    sub: NodeProcess  # fetches on demand, South America
+    low: NodeProcess  # under sub, fetches on demand
     small: NodeProcess  # full copies of China within a small quota
 
 
@@ -67,10 +67,10 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tree]:
     try:
         main = start_node(root / "main")
         started.append(main)
-        _join(main, root / "sub", "sub", {"territory": ["BR", "AR"], "mode": "metadata"})
+        _join(main, root / "sub", "sub", {"territory": ["BR", "AR"], "mode": "on_demand"})
         sub = start_node(root / "sub", env=fast)
         started.append(sub)
-        _join(sub, root / "low", "low", {"territory": ["BR"], "mode": "metadata"})
+        _join(sub, root / "low", "low", {"territory": ["BR"], "mode": "on_demand"})
         low = start_node(root / "low", env=fast)
         started.append(low)
         _join(main, root / "small", "small", {"territory": ["CN"], "mode": "full"})

@@ -233,20 +233,22 @@ def test_reports_come_up_and_the_tree_shows_them(net: Network) -> None:
 
 
 def test_a_node_credential_reaches_only_its_own_data(net: Network) -> None:
-    """sub-br's key downloads data in its territory, not China's; it reads its own feed only."""
-    key = {"Authorization": f"Bearer {net.keys['sub-br']}"}
-    mine = _item_in(net, "BR")
-    theirs = _item_in(net, "CN")
-    own = httpx.get(
-        f"{net.main.url}/collections/{mine['collection']}/items/{mine['id']}/assets/data", headers=key, trust_env=False
-    )
+    """sub-cn's key downloads data in its territory, not Brazil's; sub-br (metadata only) downloads
+    none; a node key reads its own feed only."""
+    key = {"Authorization": f"Bearer {net.keys['sub-cn']}"}
+    mine = _item_in(net, "CN")
+    theirs = _item_in(net, "BR")
+
+    def data_of(item: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
+        url = f"{net.main.url}/collections/{item['collection']}/items/{item['id']}/assets/data"
+        return httpx.get(url, headers=headers, trust_env=False)
+
+    own = data_of(mine, key)
     assert own.status_code == 200, own.text
-    other = httpx.get(
-        f"{net.main.url}/collections/{theirs['collection']}/items/{theirs['id']}/assets/data",
-        headers=key,
-        trust_env=False,
-    )
+    other = data_of(theirs, key)
     assert other.status_code == 403 and "agreement" in other.json()["description"]
+    mirror = data_of(theirs, {"Authorization": f"Bearer {net.keys['sub-br']}"})
+    assert mirror.status_code == 403 and "metadata only" in mirror.json()["description"]
     assert httpx.get(f"{net.main.url}/changes", headers=key, trust_env=False).status_code == 403
     feed = httpx.get(f"{net.main.url}/federation/feed?limit=5000", headers=key, trust_env=False).json()
     assert theirs["id"] not in {e.get("item") for e in feed["events"] if e.get("op") == "put"}

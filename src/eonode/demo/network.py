@@ -4,8 +4,8 @@
   and the BRICS theme portal; it "acquires" a new synthetic product every few seconds (a package
   delivered into its inbox, ingested as any delivery is).
 * **china** — a sub node for China's territory, copying data (``full``).
-* **south-america** — a sub node for Brazil, Argentina, Chile, Peru and Colombia, metadata only,
-  scenes up to 50 % cloud.
+* **south-america** — a sub node for Brazil, Argentina, Chile, Peru and Colombia, data fetched when
+  a user asks for it (``on_demand``), scenes up to 50 % cloud.
 * **east-china** — a lower node under *china* for eastern China (a GeoJSON area), wide-field data.
 
 On first start each child asks its parent to join (the same request as `eonode node join`) and
@@ -64,7 +64,7 @@ NODES = (
         "eonode demo — South America sub node",
         2,
         "main",
-        {"territory": ["BR", "AR", "CL", "PE", "CO"], "max_cloud_cover": 50, "mode": "metadata"},
+        {"territory": ["BR", "AR", "CL", "PE", "CO"], "max_cloud_cover": 50, "mode": "on_demand"},
     ),
     DemoNode(
         "east-china",

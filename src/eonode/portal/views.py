@@ -16,6 +16,7 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
 from eonode.accounts.permissions import Action
+from eonode.api.assets import upstream_mode
 from eonode.api.deps import node_of
 from eonode.api.links import Urls, decorate_item
 from eonode.api.principal import principal_of
@@ -149,13 +150,17 @@ async def product_page(request: Request, collection_id: str, item_id: str) -> Re
     stored = await run_in_threadpool(node.catalog.get_item, collection_id, item_id)
     collection = await run_in_threadpool(node.catalog.get_collection, collection_id)
     urls = Urls.of(request, node.settings)
-    doc = decorate_item(stored.doc, urls)
+    stored_hrefs = {key: str(asset.get("href", "")) for key, asset in stored.doc.get("assets", {}).items()}
+    doc = decorate_item(stored.doc, urls)  # in place: the stored hrefs are read before
     principal = principal_of(request)
     decision = await run_in_threadpool(node.accounts.access.decide, principal, Action.DOWNLOAD, collection_id)
+    catalogue_only = upstream_mode(request) == "metadata"  # data is downloaded from the parent node
     assets: list[dict[str, Any]] = []
     for key, asset in doc.get("assets", {}).items():
         roles = asset.get("roles") or []
         preview = any(r in roles for r in ("thumbnail", "overview", "metadata", "visual")) and "data" not in roles
+        stored_href = stored_hrefs.get(key, "")
+        upstream = not preview and urls.served_here(stored_href) and blob_digest(stored_href) is None
         assets.append(
             {
                 "key": key,
@@ -166,9 +171,8 @@ async def product_page(request: Request, collection_id: str, item_id: str) -> Re
                 "size": asset.get("file:size"),
                 "checksum": asset.get("file:checksum", ""),
                 "allowed": preview or decision.allowed,
-                "upstream": not preview
-                and urls.served_here(str(stored.doc["assets"][key].get("href", "")))
-                and blob_digest(str(stored.doc["assets"][key].get("href", ""))) is None,
+                "upstream": upstream,
+                "at_parent": stored_href if upstream and catalogue_only else None,
                 "reason": "" if preview or decision.allowed else decision.reason,
             }
         )
