@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import random
 import signal
@@ -18,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from eonode.federation import transfer_state
 from eonode.federation.pacing import Pacer, SystemClock, TransferWindows
 from eonode.federation.transfer import (
     ContentMismatch,
@@ -31,13 +31,20 @@ from eonode.federation.transfer import (
 from eonode.federation.transfer_digest import DigestFollower
 from eonode.federation.transfer_http import Verdict, judge, parse_retry_after
 from eonode.federation.transfer_state import PartFile
+from eonode.federation.transfer_transport import bulk_client
 from tests.federation.rangeserver import RangeServer, requested_span, running
 
 KiB = 1024
 MiB = 1024 * KiB
 FAST = TransferOptions(backoff_base=0.01, backoff_cap=2.0, checkpoint_bytes=64 * KiB, progress_interval=0.0)
-PARALLEL = TransferOptions(
-    parallel_threshold=256 * KiB, parallel=4, backoff_base=0.01, backoff_cap=2.0, checkpoint_bytes=64 * KiB
+PARALLEL = TransferOptions(  # four streams from the start, whatever the speed
+    parallel_threshold=256 * KiB,
+    parallel=4,
+    ramp_seconds=0,
+    more_streams_below=float("inf"),
+    backoff_base=0.01,
+    backoff_cap=2.0,
+    checkpoint_bytes=64 * KiB,
 )
 
 
@@ -55,9 +62,14 @@ def server() -> Iterator[RangeServer]:
         yield srv
 
 
-@pytest.fixture
-def client() -> Iterator[httpx.Client]:
-    with httpx.Client(trust_env=False, timeout=10) as http:
+def make_client(kind: str, timeout: float) -> httpx.Client:
+    """The engine's own client (urllib3 underneath), or a plain httpx one: fetch() takes either."""
+    return bulk_client(timeout=timeout) if kind == "bulk" else httpx.Client(trust_env=False, timeout=timeout)
+
+
+@pytest.fixture(params=["bulk", "httpx"])
+def client(request: pytest.FixtureRequest) -> Iterator[httpx.Client]:
+    with make_client(request.param, 10) as http:
         yield http
 
 
@@ -99,10 +111,40 @@ def test_large_file_comes_in_parallel_ranges(
     result = get(server, name, data, tmp_path / "big.bin", client, options=PARALLEL)
 
     assert (tmp_path / "big.bin").read_bytes() == data
-    assert result.requests == 4 and len(hosted.statuses) == 4 and set(hosted.statuses) == {206}
-    spans = sorted(requested_span(r, len(data)) for r in hosted.ranges)
-    assert spans[0][0] == 0 and spans[-1][1] == len(data)
-    assert all(a[1] == b[0] for a, b in itertools.pairwise(spans))  # they tile the file
+    assert (result.requests, result.streams, result.received) == (4, 4, len(data))
+    assert len(hosted.statuses) == 4 and set(hosted.statuses) == {206}
+    starts = sorted(requested_span(r, len(data))[0] for r in hosted.ranges)
+    assert starts[0] == 0 and len(set(starts)) == 4  # the first answer, cut short, and three pieces after it
+
+
+def test_a_big_file_over_a_fast_link_is_one_request(
+    server: RangeServer, client: httpx.Client, tmp_path: Path, name: str
+) -> None:
+    """Extra streams would cost both ends a core and buy nothing: one request carries it all."""
+    data = payload(2 * MiB)
+    hosted = server.host(name, data)
+    options = TransferOptions(parallel_threshold=256 * KiB, parallel=4, ramp_seconds=5, more_streams_below=MiB)
+    result = get(server, name, data, tmp_path / "fast.bin", client, options=options)
+
+    assert (tmp_path / "fast.bin").read_bytes() == data
+    assert (result.requests, result.streams) == (1, 1)
+    assert hosted.ranges == [f"bytes=0-{len(data) - 1}"] and hosted.statuses == [206]
+
+
+def test_a_slow_stream_turns_parallel(server: RangeServer, client: httpx.Client, tmp_path: Path, name: str) -> None:
+    """One stream at 1 MiB/s (a long, lossy link): after the ramp the rest is shared by four."""
+    data = payload(4 * MiB)
+    hosted = server.host(name, data, rate=MiB)  # per response: four streams are four times as fast
+    options = TransferOptions(
+        parallel_threshold=256 * KiB, parallel=4, ramp_seconds=0.3, more_streams_below=2 * MiB, range_bytes=256 * KiB
+    )
+    result = get(server, name, data, tmp_path / "slow.bin", client, options=options)
+
+    assert (tmp_path / "slow.bin").read_bytes() == data and result.received == len(data)
+    assert result.streams == 4 and result.requests > 4
+    assert hosted.ranges[0] == f"bytes=0-{len(data) - 1}"  # it began as one stream …
+    later = [requested_span(r, len(data)) for r in hosted.ranges[1:]]
+    assert all(end - start <= 256 * KiB for start, end in later)  # … and went on in pieces
 
 
 @pytest.mark.parametrize("options", [FAST, PARALLEL], ids=["single", "parallel"])
@@ -120,22 +162,24 @@ def test_resumes_after_a_dropped_connection(
         assert hosted.ranges[:2] == [None, f"bytes={100 * KiB}-"]
 
 
-def test_a_stalled_response_times_out_and_resumes(server: RangeServer, tmp_path: Path, name: str) -> None:
+@pytest.mark.parametrize("kind", ["bulk", "httpx"])
+def test_a_stalled_response_times_out_and_resumes(server: RangeServer, tmp_path: Path, name: str, kind: str) -> None:
     data = payload(200 * KiB)
     hosted = server.host(name, data, stall=2.0)
-    with httpx.Client(trust_env=False, timeout=0.3) as impatient:
+    with make_client(kind, 0.3) as impatient:
         result = get(server, name, data, tmp_path / "t.bin", impatient)
     assert (tmp_path / "t.bin").read_bytes() == data
     assert hosted.ranges[0] is None and hosted.ranges[1].startswith("bytes=") and result.requests == 2
 
 
 CHILD = """
-import sys, httpx
+import sys
 from pathlib import Path
 from eonode.federation.transfer import TransferOptions, fetch
+from eonode.federation.transfer_transport import bulk_client
 url, dest, size, sha, threshold = sys.argv[1:]
 opts = TransferOptions(parallel_threshold=int(threshold), checkpoint_bytes=32 * 1024, checkpoint_seconds=0.05)
-with httpx.Client(trust_env=False) as client:
+with bulk_client() as client:
     fetch(url, Path(dest), size=int(size), sha256=sha, client=client, options=opts)
 """
 
@@ -157,7 +201,7 @@ def test_resumes_after_kill_9(
     time.sleep(0.2)  # let the server see the dead connections; their bytes count for the first run
     first_requests = len(hosted.sent)
     state = json.loads((tmp_path / "k.bin.part.json").read_text())
-    assert state["sha256"] == digest(data) and state["done"]
+    assert state["sha256"] == digest(data) and state["written"]
 
     hosted.misbehaviour.rate = None
     result = get(server, name, data, dest, client, options=PARALLEL if threshold < MiB else FAST)
@@ -352,6 +396,34 @@ def test_a_part_of_another_transfer_is_started_over(
     )
     result = get(server, name, data, dest, client)
     assert result.resumed_from == 0 and dest.read_bytes() == data
+
+
+def test_after_a_restart_of_the_machine_only_synced_bytes_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kill -9 keeps what was written (the page cache survives it); a power cut only what was fsynced."""
+    boot = tmp_path / "boot_id"
+    boot.write_text("first-boot\n")
+    monkeypatch.setattr(transfer_state, "BOOT_ID", boot)
+    data = payload(4 * KiB)
+    dest = tmp_path / "b.bin"
+
+    def part() -> PartFile:
+        return PartFile(dest, url="http://127.0.0.1/b", size=len(data), sha256=digest(data))
+
+    first = part()
+    first.write(0, data[:KiB])
+    first.checkpoint()  # fsynced
+    first.write(KiB, data[KiB : 3 * KiB])
+    first.checkpoint(durable=False)  # recorded only
+    first.close()
+    same_boot = part()
+    assert same_boot.missing() == [(3 * KiB, 4 * KiB)]
+    same_boot.close()
+    boot.write_text("second-boot\n")
+    restarted = part()
+    assert restarted.missing() == [(KiB, 4 * KiB)]
+    restarted.close()
 
 
 def test_one_writer_per_part_file(server: RangeServer, client: httpx.Client, tmp_path: Path, name: str) -> None:

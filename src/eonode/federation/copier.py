@@ -19,6 +19,7 @@ from eonode.errors import NotFound, PreconditionFailed, StorageError
 from eonode.federation.pacing import Pacer
 from eonode.federation.storage import COPIED, EVICTED, StoragePressure, data_assets
 from eonode.federation.transfer import TransferFailed, TransferOptions, TransferProgress, fetch
+from eonode.federation.transfer_transport import bulk_client
 from eonode.models.search import SearchQuery
 from eonode.storage.local import LocalBlobStore
 from eonode.storage.store import blob_href
@@ -186,7 +187,9 @@ class Copier:
             self.transfers[url] = {"state": p.state, "done": p.done, "total": p.total, "rate": p.rate}
 
         try:
-            with f.client(timeout=self.options.timeout) as client:
+            with bulk_client(
+                headers=f.headers, timeout=self.options.timeout, connections=self.options.parallel
+            ) as client:
                 fetch(
                     url,
                     dest,

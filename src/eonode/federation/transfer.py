@@ -28,6 +28,7 @@ from eonode.federation.transfer_digest import DigestFollower
 from eonode.federation.transfer_errors import ContentMismatch, TransferCancelled, TransferFailed
 from eonode.federation.transfer_ranges import Paused, RangeFetcher, RangesIgnored
 from eonode.federation.transfer_state import PartBusy, PartFile
+from eonode.federation.transfer_transport import bulk_client
 
 __all__ = [
     "ContentMismatch",
@@ -51,11 +52,15 @@ _FINAL: frozenset[TransferState] = frozenset({"verified", "failed", "cancelled"}
 
 @dataclass(frozen=True, slots=True)
 class TransferOptions:
-    parallel_threshold: int = 64 * MiB  # files this big or bigger come in parallel ranges
-    parallel: int = 4  # threads per big file
-    range_bytes: int = 16 * MiB  # the most one request of a big file asks for, so the hash keeps pace
-    checkpoint_bytes: int = 16 * MiB  # make progress durable after this many new bytes …
+    parallel_threshold: int = 64 * MiB  # files this big or bigger may come in parallel ranges …
+    more_streams_below: float = 128 * MiB  # … when one stream gives fewer bytes/s than this …
+    ramp_seconds: float = 1.0  # … over this long (0: parallel from the start)
+    parallel: int = 4  # threads per big file when parallel
+    range_bytes: int = 16 * MiB  # then the most one request asks for, so the hash keeps pace
+    checkpoint_bytes: int = 16 * MiB  # record progress (survives kill -9) after this many new bytes …
     checkpoint_seconds: float = 2.0  # … or this long, whichever comes first
+    sync_bytes: int = 256 * MiB  # fsync progress (survives a power cut) after this many new bytes …
+    sync_seconds: float = 30.0  # … or this long; the verified file is always fsynced
     max_attempts: int = 8  # consecutive failures without progress before giving up
     backoff_base: float = 0.5
     backoff_factor: float = 2.0
@@ -66,6 +71,8 @@ class TransferOptions:
     def __post_init__(self) -> None:
         if min(self.parallel, self.max_attempts, self.parallel_threshold, self.range_bytes) < 1:
             raise ValueError("parallel, max_attempts, parallel_threshold and the byte sizes must be at least 1")
+        if self.ramp_seconds < 0 or self.more_streams_below < 0:
+            raise ValueError("ramp_seconds and more_streams_below cannot be negative")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +94,7 @@ class FetchResult:
     resumed_from: int  # bytes already on disk when this fetch began
     received: int  # bytes this fetch took from the network
     requests: int
+    streams: int  # ranges fetched at once, at most (1 unless one stream was slow)
     seconds: float
 
 
@@ -107,17 +115,14 @@ def fetch(
 
     Raises :class:`TransferFailed` (or its :class:`ContentMismatch` / :class:`TransferCancelled`).
     ``progress`` is called from the transferring threads, at most every
-    ``options.progress_interval`` seconds plus once per change of state. Without ``client`` one
-    honouring the proxy environment is made for this file; pass one to share connections.
+    ``options.progress_interval`` seconds plus once per change of state. Without ``client`` a
+    :func:`bulk_client` is made for this file; pass one to share connections (any httpx client
+    works; the bulk one reads bodies in pieces of up to 1 MiB and is several times cheaper).
     """
     if size < 0 or not _SHA256.match(sha256):
         raise ValueError("size must be >= 0 and sha256 a lowercase hex digest")
     options = options or TransferOptions()
-    http = client or httpx.Client(
-        follow_redirects=True,
-        timeout=options.timeout,
-        limits=httpx.Limits(max_connections=options.parallel, max_keepalive_connections=options.parallel),
-    )
+    http = client or bulk_client(timeout=options.timeout, connections=options.parallel)
     try:
         transfer = _Transfer(url, dest, size, sha256, options, progress, cancel or threading.Event())
         return transfer.run(http, dict(headers or {}), pacer)
@@ -145,8 +150,8 @@ class _Transfer:
         self.follower: DigestFollower | None = None
         self.saver: threading.Thread | None = None
         self.started = time.monotonic()
-        self.received = self.unsaved = self.reported_received = 0
-        self.saved_at = self.reported_at = self.started
+        self.received = self.unsaved = self.unsynced = self.reported_received = 0
+        self.saved_at = self.synced_at = self.reported_at = self.started
         self.count_lock = threading.Lock()
         self.report_lock = threading.Lock()
 
@@ -188,8 +193,18 @@ class _Transfer:
             raise
         self.report("verified", force=True)
         seconds = time.monotonic() - self.started
-        log.info("fetched %s: %d bytes, %d new, in %.1f s", self.dest.name, self.size, self.received, seconds)
-        return FetchResult(self.dest, self.size, self.sha256, resumed, self.received, fetcher.requests, seconds)
+        log.info(
+            "fetched %s: %d bytes, %d new, in %.1f s (%d requests, %d at once)",
+            self.dest.name,
+            self.size,
+            self.received,
+            seconds,
+            fetcher.requests,
+            fetcher.streams,
+        )
+        return FetchResult(
+            self.dest, self.size, self.sha256, resumed, self.received, fetcher.requests, fetcher.streams, seconds
+        )
 
     def copy(self, part: PartFile, fetcher: RangeFetcher, pacer: Pacer | None) -> None:
         while part.missing():
@@ -242,28 +257,33 @@ class _Transfer:
         """Bytes just landed in the part: hash them if in order, checkpoint and report when due."""
         if self.follower is not None:
             self.follower.offer(offset, data)
-        now = time.monotonic()
+        now, o = time.monotonic(), self.options
         with self.count_lock:
             self.received += len(data)
             self.unsaved += len(data)
-            due = self.unsaved >= self.options.checkpoint_bytes
-            if due or now - self.saved_at >= self.options.checkpoint_seconds:
-                due, self.unsaved, self.saved_at = True, 0, now
+            self.unsynced += len(data)
+            due = self.unsaved >= o.checkpoint_bytes or now - self.saved_at >= o.checkpoint_seconds
+            sync = self.unsynced >= o.sync_bytes or now - self.synced_at >= o.sync_seconds
         if due:
-            self.checkpoint_soon()
+            self.checkpoint_soon(now, durable=sync)
         self.report("transferring")
 
-    def checkpoint_soon(self) -> None:
-        """Make progress durable in a thread of its own: an fsync must not stall the receiving."""
+    def checkpoint_soon(self, now: float, *, durable: bool) -> None:
+        """Checkpoint in a thread of its own: an fsync must not stall the receiving."""
         with self.count_lock:
             if self.part is None or (self.saver is not None and self.saver.is_alive()):
                 return  # the next checkpoint covers these bytes too
-            self.saver = threading.Thread(target=self.save, args=(self.part,), name="fetch-checkpoint", daemon=True)
+            self.unsaved, self.saved_at = 0, now
+            if durable:
+                self.unsynced, self.synced_at = 0, now
+            self.saver = threading.Thread(
+                target=self.save, args=(self.part, durable), name="fetch-checkpoint", daemon=True
+            )
             self.saver.start()
 
-    def save(self, part: PartFile) -> None:
+    def save(self, part: PartFile, durable: bool) -> None:
         try:
-            part.checkpoint()
+            part.checkpoint(durable=durable)
         except OSError as exc:  # the writes will fail the same way and say so
             log.warning("could not checkpoint %s: %s", part.path, exc)
 

@@ -1,11 +1,18 @@
 """Streaming the missing byte ranges of one file into its part file, with retries.
 
-A big file's missing bytes are cut into ranges taken in order by ``parallel`` threads, each
-request with its own ``Range`` header, each chunk written in place with ``pwrite``; a small file
-is one request. A range that breaks is asked again from the byte where it stopped, after a
-jittered backoff. The first range to fail for good, to see the transfer window close or to be
-cancelled stops the others at their next chunk, so nothing keeps writing behind the caller's
-back.
+Each missing range is one request with its own ``Range`` header, each chunk written in place
+with ``pwrite``. A big file starts the same way — one stream — and turns parallel only if that
+is slow: after ``ramp_seconds`` below ``more_streams_below`` bytes/s (a long, lossy or
+latency-bound link, where one TCP stream cannot fill the pipe), the stream in flight is cut
+short ``range_bytes`` ahead and everything after is cut in ``range_bytes`` pieces, taken in file
+order by ``parallel`` threads, so the complete prefix (and with it the sha256, which can only be
+computed in order) keeps growing. On a fast link one request carries the whole file: extra
+streams there would only cost both ends a core (every request is authorised and counted by the
+parent, and out-of-order bytes must be read back to be hashed).
+
+A range that breaks is asked again from the byte where it stopped, after a jittered backoff.
+The first range to fail for good, to see the transfer window close or to be cancelled stops the
+others at their next chunk, so nothing keeps writing behind the caller's back.
 """
 
 from __future__ import annotations
@@ -54,8 +61,14 @@ class RangesIgnored(Exception):
 
 @dataclass(slots=True)
 class _Cursor:
+    """One range being fetched: bytes [pos, end) still wanted. ``end`` may be moved closer while
+    the request (which asked for up to ``asked``) is in flight; ``claimed`` is how far the thread
+    reading it has taken bytes it is about to write (never cut below that)."""
+
     pos: int
     end: int
+    asked: int = 0
+    claimed: int = 0
 
 
 class RangeFetcher:
@@ -79,62 +92,99 @@ class RangeFetcher:
         self.on_written = on_written
         self.ranges_ok = True  # False once the server has shown it ignores Range
         self.requests = 0
+        self.received = 0  # bytes taken from the network by this fetcher
+        self.streams = 1  # threads fetching at most (for the log and tests)
         self._halt = threading.Event()
-        self._lock = threading.Lock()
-
-    def plan(self) -> tuple[list[Span], int]:
-        """The ranges to request and how many threads share them.
-
-        A small file (or a server that cannot do ranges) gets one thread asking for what is
-        missing. A big one has its missing bytes cut in pieces of at most ``range_bytes``, taken
-        in file order by ``parallel`` threads: the complete prefix then grows steadily, and the
-        sha256, which can only be computed in order, keeps up with the download.
-        """
-        missing = self.part.missing()
-        parallel = self.options.parallel
-        if not self.ranges_ok or self.size < self.options.parallel_threshold or parallel == 1:
-            return missing, 1
-        piece = max(1, min(self.options.range_bytes, math.ceil(sum(e - s for s, e in missing) / parallel)))
-        spans = [(s, min(e, s + piece)) for start, e in missing for s in range(start, e, piece)]
-        return spans, min(len(spans), parallel)
+        self._lock = threading.Lock()  # the queue, the cursors in flight, the counters
+        self._queue: deque[Span] = deque()
+        self._active: list[_Cursor] = []
+        self._pieces = False  # the queue holds range_bytes pieces (parallel) rather than whole gaps
+        self._may_split = False  # a big file: its requests may be cut short and shared out
 
     def download(self) -> None:
         """Fetch every missing range; raises Paused, RangesIgnored or TransferFailed when it stops early."""
-        spans, workers = self.plan()
-        queue = deque(spans)
-        if workers <= 1:
-            self._work(queue)
+        o = self.options
+        self._queue, self._pieces = deque(self.part.missing()), False
+        self._may_split = self.ranges_ok and self.size >= o.parallel_threshold and o.parallel > 1
+        if not self._may_split:
+            self._work()
             return
         errors: list[BaseException] = []
 
         def work() -> None:
             try:
-                self._work(queue)
+                self._work()
             except BaseException as exc:
                 errors.append(exc)
                 self._halt.set()
 
-        threads = [threading.Thread(target=work, name=f"fetch-{i}", daemon=True) for i in range(workers)]
-        for thread in threads:
-            thread.start()
+        def start() -> None:
+            threads.append(threading.Thread(target=work, name=f"fetch-{len(threads)}", daemon=True))
+            threads[-1].start()
+
+        threads: list[threading.Thread] = []
+        start()
         try:
-            for thread in threads:
-                thread.join()
+            self._ramp(threads, start)
         finally:
             self._halt.set()  # also when the caller's thread is interrupted
             for thread in threads:
                 thread.join()
             self._halt.clear()
+            self.streams = max(self.streams, len(threads))
         if errors:
             raise min(errors, key=_precedence)
 
-    def _work(self, queue: deque[Span]) -> None:
+    def _ramp(self, threads: list[threading.Thread], start: Callable[[], None]) -> None:
+        """Watch the one stream; if it is slow, cut the work in pieces and add threads."""
+        o = self.options
+        slow = o.more_streams_below
+        if self.pacer is not None and self.pacer.rate is not None:
+            slow = min(slow, 0.8 * self.pacer.rate)  # the cap, not the link, holds it back: no help
+        before, since = self.received, time.monotonic()
+        while alive := [t for t in threads if t.is_alive()]:
+            alive[0].join(None if self._pieces else max(o.ramp_seconds, 0.001))
+            if self._pieces or self._halt.is_set():
+                continue
+            now = time.monotonic()
+            rate = (self.received - before) / max(now - since, 1e-9)
+            if rate < slow and self._go_parallel():
+                log.info("%s: one stream gives %.1f MB/s; %d in parallel", self.part.dest.name, rate / 1e6, o.parallel)
+                for _ in range(o.parallel - 1):
+                    start()
+            before, since = self.received, now
+
+    def _go_parallel(self) -> bool:
+        """Cut the work into ``range_bytes`` pieces in file order: each range in flight keeps the
+        next piece, the rest goes to the queue. False if there is too little left to share."""
+        o = self.options
+        with self._lock:
+            left = sum(c.end - max(c.pos, c.claimed) for c in self._active) + sum(e - s for s, e in self._queue)
+            piece = max(1, min(o.range_bytes, math.ceil(left / o.parallel)))
+            rest: list[Span] = []
+            for cursor in sorted(self._active, key=lambda c: c.pos):
+                keep = min(cursor.end, max(cursor.pos, cursor.claimed) + piece)
+                if keep < cursor.end:
+                    rest.append((keep, cursor.end))
+                    cursor.end = keep
+            rest += self._queue
+            self._queue = deque((s, min(e, s + piece)) for start, e in rest for s in range(start, e, piece))
+            self._pieces = True
+            return len(self._queue) > 0
+
+    def _work(self) -> None:
         while True:
+            with self._lock:
+                if not self._queue:
+                    return
+                start, end = self._queue.popleft()
+                cursor = _Cursor(start, end)
+                self._active.append(cursor)
             try:
-                start, end = queue.popleft()
-            except IndexError:
-                return
-            self._fetch_span(_Cursor(start, end))
+                self._fetch_span(cursor)
+            finally:
+                with self._lock:
+                    self._active.remove(cursor)
 
     def _fetch_span(self, cursor: _Cursor) -> None:
         failures = 0
@@ -178,26 +228,38 @@ class RangeFetcher:
         """One request for bytes [pos, end), written as they come; ``cursor.pos`` follows."""
         self._check_running()
         headers = dict(self.headers)
-        wanted = range_header(cursor.pos, cursor.end, self.size)
-        if wanted is not None:
-            headers["Range"] = wanted
         with self._lock:
             self.requests += 1
+            cursor.asked = cursor.end
+        wanted = range_header(cursor.pos, cursor.asked, self.size)
+        if wanted is None and self._may_split:  # ask for ranges even so: a server ignoring them shows it now
+            wanted = f"bytes=0-{self.size - 1}"
+        if wanted is not None:
+            headers["Range"] = wanted
         try:
             with self.client.stream("GET", self.url, headers=headers) as response:
                 self._accept(response, cursor)
-                for data in response.iter_raw():  # as the transport reads them: 64 KiB at most
+                for data in response.iter_raw():  # as the transport reads them (1 MiB or 64 KiB at most)
                     self._check_running()
-                    if cursor.pos + len(data) > cursor.end:
-                        asked = cursor.end - cursor.pos
+                    if cursor.pos + len(data) > cursor.asked:
+                        more = cursor.asked - cursor.pos
                         raise ContentMismatch(
-                            f"size mismatch: the server sent more than the {asked} bytes asked", permanent=True
+                            f"size mismatch: the server sent more than the {more} bytes asked", permanent=True
                         )
+                    with self._lock:  # the range may have been cut short meanwhile (_go_parallel)
+                        wanted_now = min(len(data), cursor.end - cursor.pos)
+                        cursor.claimed = cursor.pos + wanted_now
+                        self.received += wanted_now
+                    if wanted_now < len(data):
+                        data = data[:wanted_now]
                     if self.pacer is not None:
                         self.pacer.take(len(data), self.cancel)
                     self.part.write(cursor.pos, data)
                     self.on_written(cursor.pos, data)
-                    cursor.pos += len(data)
+                    with self._lock:
+                        cursor.pos += len(data)
+                    if cursor.pos >= cursor.end:
+                        break  # the rest of this answer is another thread's piece now
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
             raise TransferFailed(f"cannot request {self.url}: {exc}", permanent=True) from exc
         except httpx.TransportError as exc:  # refused, reset, timed out, or a body cut short
@@ -206,7 +268,7 @@ class RangeFetcher:
             raise Retry(f"the body ended {cursor.end - cursor.pos} bytes early")
 
     def _accept(self, response: httpx.Response, cursor: _Cursor) -> None:
-        found = judge(response, start=cursor.pos, end=cursor.end, size=self.size)
+        found = judge(response, start=cursor.pos, end=cursor.asked, size=self.size)
         if found.verdict is Verdict.RETRY:
             raise Retry(found.reason, found.retry_after)
         if found.verdict is Verdict.RANGES_IGNORED:

@@ -1,11 +1,15 @@
 """The part file of a transfer and the sidecar that says which of its bytes are real.
 
 ``<dest>.part`` is preallocated to the full size and written at any offset; ``<dest>.part.json``
-lists the byte ranges known to be on disk. A checkpoint takes the list first, then fsyncs the
-part file, then replaces the sidecar atomically — so every range the sidecar names was written
-before the fsync that made it durable, and a ``kill -9`` at any moment loses at most the bytes
-since the last checkpoint. The sidecar also names the url, size and sha256 it belongs to: a part
-left by a different transfer is started over rather than trusted.
+lists the byte ranges on disk, in two lists. ``written``: ranges written to the part file —
+true as long as the machine has not restarted since (the sidecar names the boot it was written
+in), so a ``kill -9`` of the process loses at most the bytes since the last checkpoint.
+``durable``: ranges the part file was fsynced after — what is left after a power cut. A
+checkpoint takes the list first, then (when durable) fsyncs the part, then replaces the sidecar
+atomically, so every range it names was written before. Checkpoints are frequent and fsyncs
+rare: each fsync makes the writing wait for the disk. The sidecar also names the url, size and
+sha256 it belongs to: a part left by a different transfer is started over rather than trusted.
+Whatever a sidecar claims, the sha256 of the whole file decides in the end.
 
 The part file is locked (``flock``) while open, so two processes never write the same part.
 """
@@ -24,7 +28,9 @@ from eonode.storage.local import fsync_dir
 
 log = logging.getLogger("eonode.federation")
 
-FORMAT = "eonode-part/1"
+FORMAT = "eonode-part/2"
+FORMATS = ("eonode-part/1", FORMAT)  # format 1 had one list, "done": durable ranges
+BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
 
 Span = tuple[int, int]  # [start, end): start included, end excluded
 
@@ -44,6 +50,14 @@ def add_span(spans: list[Span], start: int, end: int) -> list[Span]:
     merged.append((start, end))
     merged.sort()
     return merged
+
+
+def boot_id() -> str | None:
+    """This boot of the machine (Linux); None where the system does not say."""
+    try:
+        return BOOT_ID.read_text().strip() or None
+    except OSError:
+        return None
 
 
 def gaps(spans: list[Span], size: int) -> list[Span]:
@@ -68,6 +82,8 @@ class PartFile:
         self.sidecar = dest.with_name(dest.name + ".part.json")
         self.url, self.size, self.sha256 = url, size, sha256
         self._spans: list[Span] = []
+        self._durable: list[Span] = []
+        self._boot = boot_id()
         self.generation = 0
         self._lock = threading.Lock()
         self._save_lock = threading.Lock()
@@ -80,6 +96,8 @@ class PartFile:
         try:
             self._spans = self._resumable_spans()
             if self._spans:
+                os.fsync(self.fd)  # what an earlier process wrote in this boot, made durable
+                self._durable = list(self._spans)
                 log.info("resuming %s: %d of %d bytes already on disk", dest.name, self.done_bytes, size)
             else:
                 self.reset()
@@ -95,19 +113,28 @@ class PartFile:
         except (OSError, ValueError) as exc:
             log.warning("ignoring unreadable transfer state %s: %s", self.sidecar, exc)
             return []
-        expected = {"format": FORMAT, "url": self.url, "size": self.size, "sha256": self.sha256}
-        if not isinstance(state, dict) or any(state.get(k) != v for k, v in expected.items()):
+        expected = {"url": self.url, "size": self.size, "sha256": self.sha256}
+        if (
+            not isinstance(state, dict)
+            or state.get("format") not in FORMATS
+            or any(state.get(k) != v for k, v in expected.items())
+        ):
             log.info("transfer state %s belongs to another transfer; starting over", self.sidecar)
             return []
         if os.fstat(self.fd).st_size != self.size:
             return []
+        same_boot = self._boot is not None and state.get("boot") == self._boot
+        listed = state.get("written") if same_boot else state.get("durable", state.get("done"))
+        if not isinstance(listed, list):
+            log.warning("ignoring malformed transfer state %s: no list of ranges", self.sidecar)
+            return []
         spans: list[Span] = []
         try:
-            for start, end in state["done"]:
+            for start, end in listed:
                 if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= self.size):
                     raise ValueError(f"bad range {start}-{end}")
                 spans = add_span(spans, start, end)
-        except (KeyError, TypeError, ValueError) as exc:
+        except (TypeError, ValueError) as exc:
             log.warning("ignoring malformed transfer state %s: %s", self.sidecar, exc)
             return []
         return spans
@@ -135,6 +162,7 @@ class PartFile:
         """Forget every byte: the part is emptied, reallocated and recorded as such."""
         with self._lock:
             self._spans = []
+            self._durable = []
             self.generation += 1  # a reader of earlier bytes must start again
         os.ftruncate(self.fd, 0)
         if self.size:
@@ -146,22 +174,35 @@ class PartFile:
                 os.ftruncate(self.fd, self.size)
         self.checkpoint()
 
-    def checkpoint(self, *, wait: bool = True) -> bool:
-        """Make the done ranges durable; with ``wait=False`` skip if another thread is at it."""
+    def checkpoint(self, *, wait: bool = True, durable: bool = True) -> bool:
+        """Record the ranges written; with ``durable`` fsync them first, so they also outlive a
+        power cut. With ``wait=False`` skip if another thread is at it."""
         if not self._save_lock.acquire(blocking=wait):
             return False
         try:
             with self._lock:
                 spans = list(self._spans)  # before the fsync: every one of them is already written
-            os.fsync(self.fd)
-            state = {"format": FORMAT, "url": self.url, "size": self.size, "sha256": self.sha256, "done": spans}
+            if durable:
+                os.fsync(self.fd)
+                self._durable = spans
+            state = {
+                "format": FORMAT,
+                "url": self.url,
+                "size": self.size,
+                "sha256": self.sha256,
+                "boot": self._boot,
+                "written": spans,
+                "durable": self._durable,
+            }
             tmp = self.sidecar.with_name(self.sidecar.name + ".tmp")
             with tmp.open("w") as out:
                 json.dump(state, out)
-                out.flush()
-                os.fsync(out.fileno())
+                if durable:
+                    out.flush()
+                    os.fsync(out.fileno())
             os.replace(tmp, self.sidecar)
-            fsync_dir(self.sidecar.parent)
+            if durable:
+                fsync_dir(self.sidecar.parent)
             return True
         finally:
             self._save_lock.release()
