@@ -4,7 +4,7 @@ items an agreement change left out are dropped (read from the change feed from a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +22,14 @@ from tests.federation.netkit import product
 SHA = "ab" * 32
 
 
-@pytest.fixture
-def parent(tmp_path: Path) -> Iterator[Node]:
-    node = Node.open(load_settings(data_dir=tmp_path / "parent"))
+@pytest.fixture(params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)])
+def parent(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Node]:
+    """A parent on SQLite, then on PostgreSQL+PostGIS (the pruning reads the catalogue's tables)."""
+    url = None
+    if request.param == "postgis":
+        factory: Callable[[], str] = request.getfixturevalue("pg_database_factory")
+        url = factory()
+    node = Node.open(load_settings(data_dir=tmp_path / "parent", database_url=url))
     node.catalog.put_collection(
         {
             "type": "Collection",
