@@ -2,21 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from eonode.demo.synthetic import collections
-from tests.federation.netkit import ADMIN, NodeRun, create_collections, enroll, http, post_item, product, wait_for
-
-
-@pytest.fixture
-def main(tmp_path: Path) -> Iterator[NodeRun]:
-    node = NodeRun("main", tmp_path / "main").start()
-    create_collections(node, collections())
-    yield node
-    node.stop()
+from tests.federation.netkit import ADMIN, NodeRun, enroll, http, post_item, product, wait_for
 
 
 def present(node: NodeRun, item_id: str) -> bool:

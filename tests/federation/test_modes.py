@@ -14,12 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from eonode.demo.synthetic import collections
 from tests.federation.netkit import (
     ADMIN,
     NodeRun,
     blob_asset,
-    create_collections,
     enroll,
     http,
     post_item,
@@ -30,14 +28,6 @@ from tests.federation.netkit import (
 
 pytestmark = [pytest.mark.server]
 ASSET = "/collections/gf1-wfv/items/{}/assets/data"
-
-
-@pytest.fixture
-def main(tmp_path: Path) -> Iterator[NodeRun]:
-    node = NodeRun("main", tmp_path / "main").start()
-    create_collections(node, collections())
-    yield node
-    node.stop()
 
 
 @pytest.fixture

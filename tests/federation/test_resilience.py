@@ -22,7 +22,6 @@ from typing import Any
 import orjson
 import pytest
 
-from eonode.demo.synthetic import collections
 from eonode.node import Node
 from eonode.settings import load_settings
 from tests.federation.netkit import (
@@ -31,7 +30,6 @@ from tests.federation.netkit import (
     Proxy,
     big_blob_asset,
     blob_asset,
-    create_collections,
     downloads,
     enroll,
     features,
@@ -59,14 +57,6 @@ def bug(reason: str) -> pytest.MarkDecorator:
 def expect(condition: object, message: str) -> None:
     if not condition:
         raise Defect(message)
-
-
-@pytest.fixture
-def main(tmp_path: Path) -> Iterator[NodeRun]:
-    node = NodeRun("main", tmp_path / "main").start()
-    create_collections(node, collections())
-    yield node
-    node.stop()
 
 
 @pytest.fixture
