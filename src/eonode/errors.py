@@ -280,6 +280,14 @@ class StorageError(EonodeError):
     message = "the blob store failed"
 
 
+class StorageFull(StorageError):
+    """A copy would not fit in the node's storage quota even after evicting every copy it may."""
+
+    code = "StorageFull"
+    status = 507
+    message = "the data does not fit in the node's storage quota"
+
+
 class ChecksumMismatch(StorageError):
     code = "ChecksumMismatch"
     message = "the bytes do not match their recorded sha256"

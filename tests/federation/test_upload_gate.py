@@ -5,9 +5,10 @@ time to come back, and at the API only downloads with a node's key are gated."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,6 +20,15 @@ from eonode.federation.agreement import Agreement
 from eonode.federation.upload_gate import GateBusy, Slot, UploadGate
 from eonode.node import Node
 from eonode.settings import load_settings
+
+T = TypeVar("T")
+
+
+def run(scenario: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` in a thread of its own: a browser test's event loop may still be running in
+    this one (Playwright's sync API keeps one for its session)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, scenario).result()
 
 
 def test_waiters_are_admitted_by_priority_then_arrival() -> None:
@@ -45,7 +55,7 @@ def test_waiters_are_admitted_by_priority_then_arrival() -> None:
         assert gate.busy == 0 and gate.waiting == 0
         return admitted
 
-    assert asyncio.run(scenario()) == ["high-1", "high-2", "mid", "low-1", "low-2"]
+    assert run(scenario()) == ["high-1", "high-2", "mid", "low-1", "low-2"]
 
 
 def test_a_request_that_gets_no_slot_in_time_is_refused_and_leaves_the_line() -> None:
@@ -63,7 +73,7 @@ def test_a_request_that_gets_no_slot_in_time_is_refused_and_leaves_the_line() ->
         assert gate.busy == 1
         again.release()
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_a_cancelled_waiter_passes_its_slot_on() -> None:
@@ -80,7 +90,7 @@ def test_a_cancelled_waiter_passes_its_slot_on() -> None:
         slot.release()
         assert gate.busy == 0
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_slots_must_exist() -> None:

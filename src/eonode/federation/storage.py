@@ -16,7 +16,7 @@ import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from eonode.errors import StorageError
+from eonode.errors import StorageFull
 from eonode.federation.reconcile import UPSTREAM
 from eonode.models.search import SearchQuery
 from eonode.storage.store import blob_digest
@@ -29,11 +29,6 @@ EVICTED = "eonode:evicted"
 COPIED = "eonode:copied"  # when the data was last copied here
 GIB = 1024**3
 OLDEST = datetime.min.replace(tzinfo=UTC)
-
-
-class StorageFull(StorageError):
-    code = "StorageFull"
-    message = "the data does not fit in the node's storage quota"
 
 
 def data_assets(item: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
