@@ -117,9 +117,10 @@ def test_a_transfer_killed_mid_way_resumes_from_its_checkpoint(main: NodeRun, ch
 
         child.start()
         wait_for(dest.exists, 40, "the resumed transfer")
+        # the proxy is the child's way to its parent: it stays until the copy is acknowledged
+        wait_for(lambda: availability(child).get("BIG-1") == "online", 10, "the item online at the child")
     assert sha256_file(dest) == sha
     assert not part.exists() and not sidecar.exists()
-    wait_for(lambda: availability(child).get("BIG-1") == "online", 10, "the item online at the child")
     wait_for(lambda: all(d["finished"] for d in downloads(main, user)), 20, "the parent closing the downloads")
     second = [d for d in downloads(main, user) if d["id"] > max(d["id"] for d in first)]
     fetched_again = sum(d["bytes"] for d in second)
