@@ -23,7 +23,7 @@ from eonode.federation.transfer_state import PartFile
 
 READ = 1024 * 1024
 LAG = 4 * 1024 * 1024  # below this the in-order chunks are probably on their way: no read-back yet
-QUEUE_BYTES = 32 * 1024 * 1024  # the most offered bytes held in memory waiting for the hash
+QUEUE_BYTES = 16 * 1024 * 1024  # the most offered bytes held in memory waiting for the hash
 IDLE_WAIT = 0.005
 
 

@@ -2,9 +2,9 @@
 
 Each missing range is one request with its own ``Range`` header, each chunk written in place
 with ``pwrite``. A big file starts the same way — one stream — and turns parallel only if that
-is slow: after ``ramp_seconds`` below ``more_streams_below`` bytes/s (a long, lossy or
-latency-bound link, where one TCP stream cannot fill the pipe), the stream in flight is cut
-short ``range_bytes`` ahead and everything after is cut in ``range_bytes`` pieces, taken in file
+is slow: two ``ramp_seconds`` in a row below ``more_streams_below`` bytes/s, after one to warm
+up (a long, lossy or latency-bound link, where one TCP stream cannot fill the pipe). Then the
+stream in flight is cut short ``range_bytes`` ahead and everything after is cut in ``range_bytes`` pieces, taken in file
 order by ``parallel`` threads, so the complete prefix (and with it the sha256, which can only be
 computed in order) keeps growing. On a fast link one request carries the whole file: extra
 streams there would only cost both ends a core (every request is authorised and counted by the
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from eonode.federation.transfer import TransferOptions
 
 log = logging.getLogger("eonode.federation")
+SLOW_ROUNDS = 2  # ramp intervals in a row below ``more_streams_below`` before going parallel
 
 
 class Retry(Exception):
@@ -123,7 +124,11 @@ class RangeFetcher:
             threads[-1].start()
 
         threads: list[threading.Thread] = []
-        start()
+        if o.ramp_seconds == 0 and self._go_parallel():  # parallel at once: no stream to cut short
+            for _ in range(min(o.parallel, len(self._queue))):
+                start()
+        else:
+            start()
         try:
             self._ramp(threads, start)
         finally:
@@ -141,6 +146,9 @@ class RangeFetcher:
         slow = o.more_streams_below
         if self.pacer is not None and self.pacer.rate is not None:
             slow = min(slow, 0.8 * self.pacer.rate)  # the cap, not the link, holds it back: no help
+        # The first interval only warms up (connection, TCP slow start, a process just started);
+        # then two slow intervals in a row decide.
+        slow_rounds, warm = 0, False
         before, since = self.received, time.monotonic()
         while alive := [t for t in threads if t.is_alive()]:
             alive[0].join(None if self._pieces else max(o.ramp_seconds, 0.001))
@@ -148,11 +156,15 @@ class RangeFetcher:
                 continue
             now = time.monotonic()
             rate = (self.received - before) / max(now - since, 1e-9)
-            if rate < slow and self._go_parallel():
+            before, since = self.received, now
+            if not warm:
+                warm = True
+                continue
+            slow_rounds = slow_rounds + 1 if rate < slow else 0
+            if slow_rounds >= SLOW_ROUNDS and self._go_parallel():
                 log.info("%s: one stream gives %.1f MB/s; %d in parallel", self.part.dest.name, rate / 1e6, o.parallel)
                 for _ in range(o.parallel - 1):
                     start()
-            before, since = self.received, now
 
     def _go_parallel(self) -> bool:
         """Cut the work into ``range_bytes`` pieces in file order: each range in flight keeps the
