@@ -8,7 +8,7 @@ import hashlib
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from eonode.geo.countries import country
 from eonode.node import Node
 from eonode.settings import load_settings
 from tests.demo_nodes import ingest_demo
+from tests.federation.netkit import wait_for
 from tests.server.conftest import ADMIN_TOKEN, NodeProcess, start_node
 
 pytestmark = [pytest.mark.server]
@@ -44,17 +45,6 @@ def eonode(*args: str) -> str:
     done = subprocess.run([sys.executable, "-m", "eonode", *args], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     return done.stdout
-
-
-def wait_for(check: Callable[[], Any], seconds: float = 30.0, what: str = "the condition") -> Any:
-    deadline = time.monotonic() + seconds
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {seconds} s (last: {value!r})")
-        time.sleep(0.1)
 
 
 def ids(url: str, body: dict[str, Any] | None = None) -> set[str]:

@@ -7,6 +7,7 @@ A mixin of :class:`~eonode.federation.children.Children` (the same database and 
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -23,12 +24,12 @@ if TYPE_CHECKING:
     from eonode.federation.children import Child
 
 
-class DeliveryRecords(AccountDb):
+class DeliveryRecords(AccountDb, ABC):
     accounts: AccountServices
 
+    @abstractmethod
     def _agreements(self) -> dict[int, Agreement]:
         """The agreements of the approved children, by id."""
-        raise NotImplementedError
 
     def acknowledge(self, child: Child, delivered: list[dict[str, str]]) -> int:
         """Record assets the child verified (collection, item, asset, sha256); idempotent. Assets

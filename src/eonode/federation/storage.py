@@ -51,9 +51,6 @@ class StoragePressure:
         """Bytes of an item's data held here (what the quota counts)."""
         return sum(int(a.get("file:size") or 0) for _k, a in data_assets(item) if blob_digest(str(a.get("href", ""))))
 
-    def used(self) -> int:
-        return sum(self.held(i) for i in self._copies())
-
     def make_room(self, incoming: int) -> None:
         """Evict least recently used copies until ``incoming`` more data bytes fit; StorageFull if
         the data would not fit even alone."""
